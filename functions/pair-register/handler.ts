@@ -1,2 +1,21 @@
-// Placeholder so the CDK app can synthesize while the pairing handler is being written.
-export const handler = async () => ({ statusCode: 501, body: '{}' });
+/** PUT /pairing/{pairingCode}: links a POS register to the terminal showing the code. */
+import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
+import { resolveSmartConnectEnvironment, smartConnect } from '../shared/runtime.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { pairingCodeSchema, pairRegisterBody } from './request.ts';
+
+export async function pairRegister(event: JsonEvent) {
+  const pairingCode = parseOrThrow(pairingCodeSchema, event.pathParameters?.pairingCode, 'pairingCode');
+  const request = parseOrThrow(pairRegisterBody, event.body);
+  await smartConnect.pair(await resolveSmartConnectEnvironment(), pairingCode, request);
+  return jsonResponse(200, {
+    status: 'paired',
+    posRegisterId: request.posRegisterId,
+    posRegisterName: request.posRegisterName,
+    posBusinessName: request.posBusinessName,
+    posVendorName: request.posVendorName,
+    message: `Register "${request.posRegisterName}" is paired with the terminal. Send the same posRegisterId, posBusinessName and posVendorName on every transaction.`,
+  });
+}
+
+export const handler = httpHandler(pairRegister, { jsonBody: true });

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { optionalText, requiredText } from '../shared/validation.ts';
+
+export const pairingCodeSchema = z
+  .string({ error: 'is required' })
+  .regex(/^[0-9]{1,16}$/, { message: 'must be the 1 to 16 digits shown on the terminal' });
+
+/** Body of `PUT /pairing/{pairingCode}`; the same schema validates, types and documents it. */
+export const pairRegisterBody = z.strictObject({
+  posRegisterId: requiredText(64).describe('Your stable, unique id for this register; send the same value on every transaction.'),
+  posRegisterName: requiredText(64).describe('Shown on the terminal so staff can see which register it is paired to.'),
+  posBusinessName: requiredText(100).describe('The store trading name; must match on every transaction.'),
+  posVendorName: requiredText(64).describe('Your POS product name; must match on every transaction.'),
+  contactName: optionalText(100),
+  address: optionalText(200),
+  city: optionalText(100),
+  state: optionalText(100),
+  zipCode: optionalText(20),
+  email: z.email({ message: 'must be an email address' }).max(254).optional(),
+  phone: optionalText(32),
+});
+
+export type PairRegisterBody = z.infer<typeof pairRegisterBody>;

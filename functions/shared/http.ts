@@ -1,0 +1,76 @@
+/**
+ * The HTTP concerns every relay route shares, as one middy stack: header normalisation, JSON
+ * bodies, security headers, request-scoped logging and RFC 9457 error responses.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { problemContentType, problems, RelayProblem } from './problem.ts';
+import { logger } from './runtime.ts';
+
+export type ApiEvent = APIGatewayProxyEvent;
+export type ApiResult = APIGatewayProxyResult;
+export type JsonEvent<TBody = unknown> = Omit<ApiEvent, 'body'> & { body: TBody };
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+export function problemResponse(problem: RelayProblem): ApiResult {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': problemContentType, ...problem.headers },
+    body: JSON.stringify(problem.toBody()),
+  };
+}
+
+/** Turns anything thrown into a problem response; a stray exception becomes a logged 500. */
+export function toProblem(error: unknown): RelayProblem {
+  if (error instanceof RelayProblem) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  // @middy/http-json-body-parser signals a wrong content type with 415 and unparsable JSON with 422.
+  if (status === 415) return problems.unsupportedMediaType();
+  if (status === 422) return problems.malformedJson();
+  return problems.internal(error);
+}
+
+const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
+  onError: (request) => {
+    const problem = toProblem(request.error);
+    const log = { code: problem.code, status: problem.status, detail: problem.detail };
+    if (problem.status >= 500) logger.error('request failed', { ...log, error: problem.cause ?? problem });
+    else logger.info('request refused', log);
+    request.response = problemResponse(problem);
+  },
+});
+
+// API Gateway sends `body: null` when there is none; the parser wants text to report on.
+const emptyBodyAsText = (): MiddlewareObj<ApiEvent, ApiResult> => ({
+  before: (request) => {
+    request.event.body ??= '';
+  },
+});
+
+export interface HttpHandlerOptions {
+  /** Parse the body as JSON (routes that take a body). */
+  readonly jsonBody?: boolean;
+}
+
+const securityHeaders = httpSecurityHeaders();
+
+export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
+  handle: (event: TEvent, context: Context) => Promise<ApiResult>,
+  options: HttpHandlerOptions = {},
+) {
+  // Middy's early-timeout would arm a timer per request; the SmartConnect call has its own deadline.
+  const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(securityHeaders)
+    .use(problemResponses())
+    .use(httpHeaderNormalizer());
+  if (options.jsonBody) stack.use(emptyBodyAsText()).use(httpJsonBodyParser());
+  return stack.handler(handle as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
+}

@@ -1,0 +1,66 @@
+/**
+ * Everything a relay function builds once per container, configured only by its environment
+ * (see runtime-config.ts): the logger, the SSM client, the cached environment resolver and the
+ * SmartConnect client. Handlers import these; tests build their own through the factories.
+ */
+import { GetParameterCommand, ParameterNotFound, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { defaults, RuntimeEnv } from './runtime-config.ts';
+import { createEnvironmentResolver, ParameterMissingError } from './smartconnect-environment.ts';
+import { createSmartConnectClient } from './smartconnect-client.ts';
+
+const env = process.env;
+
+export const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'smartconnect-relay' });
+
+const positiveNumber = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+};
+
+export const ssm = new SSMClient(ssmClientConfig(env));
+
+export const resolveSmartConnectEnvironment = createEnvironmentResolver({
+  stage: env[RuntimeEnv.stage],
+  parameterName: env[RuntimeEnv.environmentParameter],
+  cacheMs: positiveNumber(env[RuntimeEnv.environmentCacheSeconds], defaults.environmentCacheSeconds) * 1000,
+  readParameter: async (name) => {
+    try {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+      if (!Parameter?.Value) throw new ParameterMissingError(name);
+      return Parameter.Value;
+    } catch (error) {
+      throw error instanceof ParameterNotFound ? new ParameterMissingError(name, { cause: error }) : error;
+    }
+  },
+  onStaleValue: (error) =>
+    logger.warn('SSM unavailable; keeping the SmartConnect environment read earlier', { error: String(error) }),
+});
+
+export const smartConnect = createSmartConnectClient({
+  timeoutMs: positiveNumber(env[RuntimeEnv.smartConnectTimeoutMs], defaults.smartConnectTimeoutMs),
+});
+
+/**
+ * Short SSM timeouts keep a slow SSM well inside the function timeout. When the endpoint is a
+ * loopback stand-in (tests, local runs, a bundle run by hand), never let the default credential
+ * chain fall through to the EC2 metadata service: that lookup would leave the machine.
+ */
+export function ssmClientConfig(vars: NodeJS.ProcessEnv): SSMClientConfig {
+  const config: SSMClientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } };
+  const endpoint = vars.AWS_ENDPOINT_URL_SSM;
+  if (endpoint && isLoopback(endpoint)) {
+    config.region = vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local';
+    if (!vars.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' };
+  }
+  return config;
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}

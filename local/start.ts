@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the relay on http://localhost:3000 (PORT overrides), same routes and handler code
+ * as the deployed API, against the built-in SmartConnect simulator — or against the SmartConnect
+ * in SMARTCONNECT_ENVIRONMENT (HTTPS; NODE_EXTRA_CA_CERTS is trusted as usual).
+ */
+import { checkEnvironment } from '../functions/shared/environment-guard.ts';
+import { startLocalRelay } from './local-relay.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+const external = process.env.SMARTCONNECT_ENVIRONMENT;
+
+if (external) {
+  // The local relay runs as the dev stage: refuse production here, before anything is sent.
+  const check = checkEnvironment('dev', external);
+  if (!check.ok) {
+    console.error(`Refusing to start: ${check.reason}`);
+    process.exit(1);
+  }
+}
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+const relay = await startLocalRelay({
+  port,
+  smartConnectEnvironment: external,
+  // Generous for people typing by hand; the tests use SmartConnect's ~2 minutes.
+  simulator: { port: Number(process.env.SIMULATOR_PORT ?? 0), pairingCodeTtlMs: 15 * 60_000 },
+});
+
+const base = relay.url.replace('127.0.0.1', 'localhost');
+const lines = [
+  '',
+  `SmartConnect relay (dev stage) listening on ${base}`,
+  `SmartConnect environment: ${external ?? `${relay.simulator!.baseUrl} (built-in simulator)`}`,
+];
+if (relay.simulator) {
+  const code = relay.simulator.issuePairingCode();
+  lines.push(
+    '',
+    `The simulated terminal shows pairing code ${code} (valid 15 minutes, single use). Pair a register:`,
+    '',
+    `  curl -sS -X PUT ${base}/pairing/${code} \\`,
+    `    -H 'Content-Type: application/json' \\`,
+    `    -d '{"posRegisterId":"7444ae07-dc63-e49c-33e3-59a7c108cc80","posRegisterName":"Main Register","posBusinessName":"Toys Shop","posVendorName":"Till2Go"}'`,
+    '',
+    'A new pairing code from the simulated terminal:',
+    '',
+    `  curl -sS --cacert local/certs/ca.pem -X POST ${relay.simulator.origin}/_device/pairing-codes`,
+  );
+}
+lines.push('', 'Press Ctrl+C to stop.', '');
+console.log(lines.join('\n'));
+
+const stop = async () => {
+  await relay.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
