@@ -24,5 +24,7 @@ export default {
     layer('simulator'),
     layer('handler'),
     layer('infra', { setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'] }),
+    // Runs the Lambda bundles that `cdk synth` left in cdk.out, as a separate Node process each.
+    layer('bundle'),
   ],
 };

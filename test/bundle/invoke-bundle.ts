@@ -1,0 +1,63 @@
+/**
+ * Runs one synthesized Lambda bundle the way the Lambda runtime would: a fresh plain Node process
+ * whose environment is only the function's template environment plus what the caller adds
+ * (AWS_ENDPOINT_URL_SSM for the stand-in SSM, NODE_EXTRA_CA_CERTS to trust the simulator).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+export const cdkOut = new URL('../../cdk.out/', import.meta.url).pathname;
+
+export interface SynthesizedFunction {
+  readonly logicalId: string;
+  readonly bundle: string;
+  readonly environment: Record<string, string>;
+}
+
+interface TemplateResource {
+  Type: string;
+  Properties: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, string> }; Handler?: string };
+}
+
+/** Finds each Lambda function of a stack in cdk.out, with its bundle file and template environment. */
+export function synthesizedFunctions(stackName: string): SynthesizedFunction[] {
+  const template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8')) as {
+    Resources: Record<string, TemplateResource>;
+  };
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables)
+    .map(([logicalId, r]) => {
+      const hash = r.Properties.Code!.S3Key!.replace(/\.zip$/, '');
+      const file = (r.Properties.Handler ?? 'index.handler').split('.')[0]!;
+      return { logicalId, bundle: join(cdkOut, `asset.${hash}`, `${file}.mjs`), environment: r.Properties.Environment!.Variables! };
+    });
+}
+
+const runner = `
+const [bundle, event] = process.argv.slice(1);
+const { handler } = await import(bundle);
+const context = { awsRequestId: 'bundle-test', functionName: 'bundle-test', getRemainingTimeInMillis: () => 20000 };
+const result = await handler(JSON.parse(event), context);
+process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result));
+`;
+
+export function invokeBundle(
+  fn: SynthesizedFunction,
+  event: Partial<APIGatewayProxyEvent>,
+  extraEnv: Record<string, string>,
+): Promise<APIGatewayProxyResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', runner, `file://${fn.bundle}`, JSON.stringify(event)],
+      { env: { ...fn.environment, ...extraEnv }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const marker = stdout.lastIndexOf('@@RESULT@@');
+        if (error || marker < 0) return reject(new Error(`bundle failed: ${error?.message}\n${stderr}\n${stdout}`));
+        resolve(JSON.parse(stdout.slice(marker + '@@RESULT@@'.length)) as APIGatewayProxyResult);
+      },
+    );
+  });
+}
