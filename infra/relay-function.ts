@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { RuntimeEnv } from '../functions/shared/runtime-config.ts';
+import type { StageConfig } from './stages.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+// got's dependencies require() Node builtins, which an ESM bundle cannot do without this shim.
+const esmRequireBanner = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export interface RelayFunctionProps {
+  /** Folder under `functions/` whose `handler.ts` exports `handler`, e.g. `pair-register`. */
+  readonly handler: string;
+  readonly config: StageConfig;
+  /**
+   * `bundled` inlines the SDK version from package-lock.json: measured by `npm run bench`, its
+   * module init is faster than loading the runtime's copy from node_modules (≈180 vs ≈250 ms
+   * here), and the bundle runs anywhere, alone. `external` leaves `@aws-sdk/*` to the runtime.
+   * @default 'bundled'
+   */
+  readonly awsSdk?: 'external' | 'bundled';
+}
+
+/** The one place every relay Lambda gets its runtime, bundling, logging and IAM defaults. */
+export class RelayFunction extends NodejsFunction {
+  private readonly executionRole: Role;
+
+  constructor(scope: Construct, id: string, props: RelayFunctionProps) {
+    const { config, handler } = props;
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(handler)) {
+      throw new Error(`Handler "${handler}" must be a kebab-case folder name under functions/.`);
+    }
+    if (config.smartConnectTimeoutMs >= config.lambdaTimeoutSeconds * 1000) {
+      throw new Error(
+        `Stage ${config.stage}: the SmartConnect deadline (${config.smartConnectTimeoutMs} ms) must end before the Lambda timeout (${config.lambdaTimeoutSeconds} s), or the handler is killed before it can answer.`,
+      );
+    }
+    // Created beside the function because super() needs them and `this` does not exist yet.
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: config.logRetention,
+      removalPolicy: config.logRemovalPolicy,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${handler} (${config.stage}); writes its own logs only`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const sdkBundled = (props.awsSdk ?? 'bundled') === 'bundled';
+
+    super(scope, id, {
+      entry: join(repoRoot, 'functions', handler, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: config.lambdaMemoryMb,
+      timeout: Duration.seconds(config.lambdaTimeoutSeconds),
+      role,
+      logGroup,
+      environment: {
+        [RuntimeEnv.stage]: config.stage,
+        [RuntimeEnv.environmentCacheSeconds]: String(config.environmentCacheSeconds),
+        [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
+        POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: esmRequireBanner,
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings, not a second copy of the sources.
+        sourcesContent: false,
+        bundleAwsSDK: sdkBundled,
+        externalModules: sdkBundled ? [] : ['@aws-sdk/*'],
+        // esbuild is a devDependency: bundle on this machine, never in Docker.
+        forceDockerBundling: false,
+      },
+    });
+    this.executionRole = role;
+  }
+
+  /**
+   * Lets the function read the stage's SmartConnect environment: exactly `ssm:GetParameter` on
+   * exactly this parameter (grantRead would add GetParameters, GetParameterHistory and DescribeParameters),
+   * and tells the code its name.
+   */
+  readSmartConnectEnvironment(parameter: IStringParameter): void {
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] }),
+    );
+    this.addEnvironment(RuntimeEnv.environmentParameter, parameter.parameterName);
+  }
+}
