@@ -42,12 +42,12 @@ export const smartConnect = createSmartConnectClient({
 });
 
 /**
- * Short SSM timeouts keep a slow SSM well inside the function timeout. When the endpoint is a
+ * Short SSM timeouts (≤ 3 s with the retry) keep a slow SSM well inside the function timeout. When the endpoint is a
  * loopback stand-in (tests, local runs, a bundle run by hand), never let the default credential
  * chain fall through to the EC2 metadata service: that lookup would leave the machine.
  */
 export function ssmClientConfig(vars: NodeJS.ProcessEnv): SSMClientConfig {
-  const config: SSMClientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } };
+  const config: SSMClientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 } };
   const endpoint = vars.AWS_ENDPOINT_URL_SSM;
   if (endpoint && isLoopback(endpoint)) {
     config.region = vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local';

@@ -1,31 +1,34 @@
-import { z } from 'zod';
+// zod/mini: the same schemas as classic zod at a fraction of the cold-start cost (≈15 KB instead
+// of ≈450 KB bundled; measured by `npm run bench`).
+import * as z from 'zod/mini';
 import { problems, type FieldError } from './problem.ts';
 
-// Declarative checks (max, regex) rather than refinements, so the same schema also documents
-// itself as JSON Schema. Control characters (tabs and newlines included) are never meaningful in
-// a name or id, and would smuggle line breaks into terminal displays and logs.
+// Declarative checks rather than refinements, so the same schema also documents itself as JSON
+// Schema. Control characters (tabs and newlines included) are never meaningful in a name or id,
+// and would smuggle line breaks into terminal displays and logs.
 /** A required, single-line, human-entered string of at most `max` characters. */
-export const requiredText = (max: number) =>
-  z
-    .string({ error: 'is required and must be a string' })
-    .max(max, { message: `must be at most ${max} characters` })
-    .regex(/\S/, { message: 'must not be empty' })
-    .regex(/^\P{Cc}*$/u, { message: 'must not contain control characters' });
+export const requiredText = (max: number, description?: string) =>
+  z.string({ error: 'is required and must be a string' }).check(
+    z.maxLength(max, { error: `must be at most ${max} characters` }),
+    z.regex(/\S/, { error: 'must not be empty' }),
+    z.regex(/^\P{Cc}*$/u, { error: 'must not contain control characters' }),
+    ...(description ? [z.describe(description)] : []),
+  );
 
-export const optionalText = (max: number) => requiredText(max).optional();
+export const optionalText = (max: number, description?: string) => z.optional(requiredText(max, description));
 
 /**
  * Parses input against a schema, or throws the relay's 400 problem listing every field at fault,
  * so a POS developer fixes all of them in one round trip.
  */
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.output<T> {
+export function parseOrThrow<T extends z.ZodMiniType>(schema: T, input: unknown, prefix = ''): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw problems.invalidRequest(toFieldErrors(result.error, prefix));
+  throw problems.invalidRequest(toFieldErrors(result.error.issues, prefix));
 }
 
-export function toFieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
+export function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldError[] {
+  return issues.flatMap((issue): FieldError[] => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: [path, key].filter(Boolean).join('.'), message: 'is not a known field' }));
