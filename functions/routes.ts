@@ -8,8 +8,21 @@ export interface RelayRoute {
   /** API Gateway resource path; `{name}` segments arrive as `event.pathParameters.name`. */
   readonly path: string;
   readonly handler: string;
+  /** What the function needs besides the SmartConnect environment (least privilege per function). */
+  readonly needs: readonly ('smartconnect' | 'transactions-read' | 'transactions-write' | 'poll-queue')[];
 }
 
 export const relayRoutes: readonly RelayRoute[] = [
-  { method: 'PUT', path: '/pairing/{pairingCode}', handler: 'pair-register' },
+  { method: 'PUT', path: '/pairing/{pairingCode}', handler: 'pair-register', needs: ['smartconnect'] },
+  { method: 'POST', path: '/transactions', handler: 'create-transaction', needs: ['smartconnect', 'transactions-write', 'poll-queue'] },
+  { method: 'GET', path: '/transactions', handler: 'list-transactions', needs: ['transactions-read'] },
+  { method: 'GET', path: '/transactions/{transactionId}', handler: 'get-transaction', needs: ['transactions-read'] },
 ];
+
+/**
+ * Functions that are not HTTP routes. `poll-transaction` consumes the poll queue: one SmartConnect
+ * poll per message, re-queued with a delay until the transaction is final.
+ */
+export const relayWorkers = [
+  { handler: 'poll-transaction', needs: ['transactions-write', 'poll-queue'] },
+] as const satisfies readonly { handler: string; needs: RelayRoute['needs'] }[];

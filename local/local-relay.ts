@@ -9,6 +9,7 @@ import { RuntimeEnv, type Stage } from '../functions/shared/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
+import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
 
 export interface LocalRelayOptions {
   readonly stage?: Stage;
@@ -24,6 +25,7 @@ export interface LocalRelay {
   readonly url: string;
   readonly simulator: Simulator | undefined;
   readonly ssm: SsmStandIn;
+  readonly dynamo: DynamoStandIn;
   readonly parameterName: string;
   close(): Promise<void>;
 }
@@ -46,11 +48,17 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   const simulator = options.smartConnectEnvironment ? undefined : await startSimulator(options.simulator);
   const parameterName = `/smartconnect/${stage}/environment`;
   const ssm = await startSsmStandIn({ [parameterName]: options.smartConnectEnvironment ?? simulator!.baseUrl });
+  const tableName = `smartconnect-relay-${stage}-transactions`;
+  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName)]);
 
   Object.assign(process.env, {
     [RuntimeEnv.stage]: stage,
     [RuntimeEnv.environmentParameter]: parameterName,
+    [RuntimeEnv.transactionsTable]: tableName,
+    // The same poll step as the SQS worker, run on timers in this process.
+    [RuntimeEnv.poller]: 'in-process',
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'local',
     POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
     ...options.env,
@@ -59,17 +67,19 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   try {
     relay = await startRelayServer({ port: options.port, stage });
   } catch (error) {
-    await Promise.all([simulator?.close(), ssm.close()]);
+    await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     throw error;
   }
   return {
     url: relay.url,
     simulator,
     ssm,
+    dynamo,
     parameterName,
     close: async () => {
       await relay.close();
-      await Promise.all([simulator?.close(), ssm.close()]);
+      (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();
+      await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };
 }

@@ -10,8 +10,20 @@ export const RuntimeEnv = {
   environmentParameter: 'SMARTCONNECT_ENVIRONMENT_PARAMETER',
   /** How long a warm container keeps the parameter value before asking SSM again (seconds). */
   environmentCacheSeconds: 'SMARTCONNECT_ENVIRONMENT_CACHE_SECONDS',
-  /** Deadline for one SmartConnect call, retries included (milliseconds). */
+  /** Deadline for one SmartConnect call (milliseconds). */
   smartConnectTimeoutMs: 'SMARTCONNECT_TIMEOUT_MS',
+  /** DynamoDB table holding transactions, idempotency keys and register locks. */
+  transactionsTable: 'TRANSACTIONS_TABLE',
+  /** How long a transaction (and its Idempotency-Key) is kept, in days. */
+  transactionRetentionDays: 'TRANSACTION_RETENTION_DAYS',
+  /** SQS queue URL of the polling loop. */
+  pollQueueUrl: 'POLL_QUEUE_URL',
+  /** `sqs` (deployed) or `in-process` (local runs and tests only). */
+  poller: 'RELAY_POLLER',
+  /** Time between two polls of one transaction (milliseconds; SmartConnect rate-limits under 2 s). */
+  pollIntervalMs: 'POLL_INTERVAL_MS',
+  /** How long after its POST SmartConnect's polling token lives (seconds). */
+  smartConnectTokenTtlSeconds: 'SMARTCONNECT_TOKEN_TTL_SECONDS',
 } as const;
 
 export type Stage = 'dev' | 'prod';
@@ -19,4 +31,10 @@ export type Stage = 'dev' | 'prod';
 export const defaults = {
   environmentCacheSeconds: 300,
   smartConnectTimeoutMs: 8_000,
+  transactionRetentionDays: 90,
+  pollIntervalMs: 3_000,
+  smartConnectTokenTtlSeconds: 900,
 } as const;
+
+/** SmartConnect answers 429 to polls closer than this (smartconnect-api.md §1). */
+export const minimumPollIntervalMs = 2_000;

@@ -11,12 +11,12 @@ import { createSmartConnectClient } from './smartconnect-client.ts';
 
 const env = process.env;
 
-export const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'smartconnect-relay' });
-
-const positiveNumber = (value: string | undefined, fallback: number): number => {
+export function positiveNumber(value: string | undefined, fallback: number): number {
   const parsed = Number(value);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
-};
+}
+
+export const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'smartconnect-relay' });
 
 export const ssm = new SSMClient(ssmClientConfig(env));
 
@@ -42,21 +42,25 @@ export const smartConnect = createSmartConnectClient({
 });
 
 /**
- * Short SSM timeouts (≤ 3 s with the retry) keep a slow SSM well inside the function timeout. When the endpoint is a
- * loopback stand-in (tests, local runs, a bundle run by hand), never let the default credential
- * chain fall through to the EC2 metadata service: that lookup would leave the machine.
+ * Client settings for an AWS service. When the service's endpoint is a loopback stand-in (tests,
+ * local runs, a bundle run by hand), never let the default credential chain fall through to the
+ * EC2 metadata service: that lookup would leave the machine.
  */
-export function ssmClientConfig(vars: NodeJS.ProcessEnv): SSMClientConfig {
-  const config: SSMClientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 } };
-  const endpoint = vars.AWS_ENDPOINT_URL_SSM;
-  if (endpoint && isLoopback(endpoint)) {
-    config.region = vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local';
-    if (!vars.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' };
-  }
-  return config;
+export function awsClientConfig(vars: NodeJS.ProcessEnv, service: 'SSM' | 'DYNAMODB' | 'SQS'): { region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  const endpoint = vars[`AWS_ENDPOINT_URL_${service}`];
+  if (!endpoint || !isLoopback(endpoint)) return {};
+  return {
+    region: vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local',
+    ...(vars.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' } }),
+  };
 }
 
-function isLoopback(url: string): boolean {
+/** Short SSM timeouts (≤ 3 s with the retry) keep a slow SSM well inside the function timeout. */
+export function ssmClientConfig(vars: NodeJS.ProcessEnv): SSMClientConfig {
+  return { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 }, ...awsClientConfig(vars, 'SSM') };
+}
+
+export function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname;
     return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);

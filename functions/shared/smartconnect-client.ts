@@ -1,10 +1,10 @@
 /**
  * The one place that speaks SmartConnect's wire format (smartconnect-api.md §2): form-encoded
  * requests, JSON answers, `{"error": "..."}` 4xx bodies, and what each transport failure means
- * for "did SmartConnect receive this?".
+ * for the question that matters with money: did SmartConnect receive this?
  */
 import { Agent } from 'node:https';
-import got, { type Got, type RequestError, type Response } from 'got';
+import got, { type Got, type RequestError } from 'got';
 import { problems } from './problem.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
@@ -46,6 +46,35 @@ export function toForm<T extends object>(request: T, names: Record<keyof T, stri
   return form.toString();
 }
 
+/** What came back from one HTTP exchange, classified by what SmartConnect can have seen. */
+export type Exchange =
+  | { readonly kind: 'answer'; readonly status: number; readonly body: unknown; readonly retryAfterMs?: number }
+  /** Failed before the TLS handshake completed: not one byte of the request left. */
+  | { readonly kind: 'not-sent'; readonly reason: string; readonly error: unknown }
+  /** Sent, or possibly sent, and no answer: SmartConnect may have acted on it. */
+  | { readonly kind: 'no-answer'; readonly timedOut: boolean; readonly reason: string; readonly error: unknown };
+
+/** SmartConnect's answer to `POST /Transaction` (§2.2). */
+export type TransactionStart =
+  | { readonly kind: 'started'; readonly smartConnectTransactionId: string | undefined; readonly pollingUrl: string }
+  /** SmartConnect answered 4xx: it did not start the transaction. */
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string | undefined; readonly retryAfterMs?: number }
+  /** The request provably never left: nothing can have started. */
+  | { readonly kind: 'not-sent'; readonly reason: string }
+  /** SmartConnect may have started it (timeout, reset after sending, 5xx, an answer without a polling URL). */
+  | { readonly kind: 'ambiguous'; readonly reason: string };
+
+/** SmartConnect's answer to a poll of the polling URL (§2.3). */
+export type PollResult =
+  | { readonly kind: 'status'; readonly body: Record<string, unknown> }
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs?: number }
+  /** `401 Token expired`: the outcome can no longer be read from SmartConnect. */
+  | { readonly kind: 'expired' }
+  /** 401/403/404/410 otherwise: the polling URL is no longer valid. */
+  | { readonly kind: 'invalid'; readonly status: number }
+  /** Worth polling again: 5xx, network blips, unparsable bodies (§5 rule 12). */
+  | { readonly kind: 'transient'; readonly reason: string };
+
 export interface SmartConnectClientOptions {
   /** Deadline per attempt. A timed-out attempt is never retried; only connection failures that provably sent nothing are. */
   readonly timeoutMs: number;
@@ -54,7 +83,10 @@ export interface SmartConnectClientOptions {
 }
 
 export interface SmartConnectClient {
+  /** Throws the relay problem for anything but a confirmed pairing. */
   pair(environment: string, pairingCode: string, request: PairingRequest): Promise<void>;
+  startTransaction(environment: string, form: string): Promise<TransactionStart>;
+  poll(pollingUrl: string): Promise<PollResult>;
 }
 
 const formContentType = 'application/x-www-form-urlencoded; charset=UTF-8';
@@ -73,9 +105,9 @@ export function createSmartConnectClient(options: SmartConnectClientOptions): Sm
   // request does no per-call setup beyond its own URL and body.
   const http: Got = got.extend({
     agent: { https: new Agent({ keepAlive: true, maxSockets: 64 }) },
-    headers: { accept: 'application/json', 'content-type': formContentType, 'user-agent': 'smartconnect-relay' },
-    followRedirect: false, // a redirect could carry a payment to another host
-    throwHttpErrors: false, // statuses are mapped below, in one place
+    headers: { accept: 'application/json', 'user-agent': 'smartconnect-relay' },
+    followRedirect: false, // a redirect could carry a payment (or the polling token) to another host
+    throwHttpErrors: false, // statuses are classified below, in one place
     responseType: 'text',
     decompress: false,
     timeout: { request: timeoutMs },
@@ -89,57 +121,87 @@ export function createSmartConnectClient(options: SmartConnectClientOptions): Sm
         computedValue > 0 && error.name !== 'TimeoutError' && provablyNotSent(error) ? computedValue : 0,
     },
   });
+  const formHeaders = { 'content-type': formContentType };
 
-  async function send(method: 'PUT' | 'POST' | 'GET', url: string, body?: string): Promise<unknown> {
-    let response: Response<string>;
+  async function exchange(method: 'PUT' | 'POST' | 'GET', url: string, body?: string): Promise<Exchange> {
     try {
-      response = await http(url, { method, body });
-    } catch (error) {
-      throw transportProblem(error as RequestError, timeoutMs);
+      const response = await http(url, { method, body, headers: body === undefined ? undefined : formHeaders });
+      return { kind: 'answer', status: response.statusCode, body: parseJson(response.body), retryAfterMs: retryAfterMs(response.headers['retry-after']) };
+    } catch (caught) {
+      const error = caught as RequestError;
+      const code = error.code ?? error.name;
+      if (error.name !== 'TimeoutError' && provablyNotSent(error)) return { kind: 'not-sent', reason: code, error };
+      return { kind: 'no-answer', timedOut: error.name === 'TimeoutError', reason: code, error };
     }
-    return interpret(response);
   }
 
   return {
     async pair(environment, pairingCode, request) {
-      const answer = await send('PUT', `${environment}/Pairing/${encodeURIComponent(pairingCode)}`, toForm(request, pairingFields));
-      if ((answer as { result?: unknown }).result !== 'success') {
+      const result = await exchange('PUT', `${environment}/Pairing/${encodeURIComponent(pairingCode)}`, toForm(request, pairingFields));
+      if (result.kind === 'not-sent') {
+        throw problems.smartConnectUnavailable(`The relay could not connect to SmartConnect (${result.reason}).`, result.error);
+      }
+      if (result.kind === 'no-answer') {
+        if (result.timedOut) throw problems.smartConnectTimeout(timeoutMs, result.error);
+        throw problems.smartConnectUnavailable(`The connection to SmartConnect broke before it answered (${result.reason}).`, result.error);
+      }
+      const { status, body } = result;
+      if (status >= 400 && status < 500) {
+        throw problems.smartConnectRejected(status, errorMessage(body), result.retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.ceil(result.retryAfterMs / 1000)) });
+      }
+      if (status >= 300 && status < 400) {
+        throw problems.smartConnectUnavailable(`SmartConnect answered with a redirect (${status}), which the relay never follows.`);
+      }
+      if (status >= 500) throw problems.smartConnectUnavailable(`SmartConnect had an internal error (${status}).`);
+      if (!isObject(body)) throw problems.smartConnectUnavailable(`SmartConnect answered ${status} with a body that is not a JSON object.`);
+      if (body.result !== 'success') {
         throw problems.smartConnectUnavailable('SmartConnect answered without confirming the pairing, so the register may not be paired.');
       }
+    },
+
+    async startTransaction(environment, form) {
+      const result = await exchange('POST', `${environment}/Transaction`, form);
+      if (result.kind === 'not-sent') return { kind: 'not-sent', reason: result.reason };
+      if (result.kind === 'no-answer') {
+        return { kind: 'ambiguous', reason: result.timedOut ? `no answer within ${timeoutMs / 1000} s` : `connection broke (${result.reason})` };
+      }
+      const { status, body } = result;
+      if (status >= 400 && status < 500) return { kind: 'refused', status, message: errorMessage(body), retryAfterMs: result.retryAfterMs };
+      const data = isObject(body) && isObject(body.data) ? body.data : undefined;
+      if (status >= 200 && status < 300 && typeof data?.PollingUrl === 'string' && data.PollingUrl.startsWith('https://')) {
+        const id = isObject(body) && typeof body.transactionId === 'string' ? body.transactionId : undefined;
+        return { kind: 'started', smartConnectTransactionId: id, pollingUrl: data.PollingUrl };
+      }
+      return { kind: 'ambiguous', reason: status >= 300 ? `SmartConnect answered ${status}` : `SmartConnect answered ${status} without a usable polling URL` };
+    },
+
+    async poll(pollingUrl) {
+      const result = await exchange('GET', pollingUrl);
+      if (result.kind !== 'answer') return { kind: 'transient', reason: result.reason };
+      const { status, body } = result;
+      if (status === 200 && isObject(body) && typeof body.transactionStatus === 'string') return { kind: 'status', body };
+      if (status === 429) return { kind: 'rate-limited', retryAfterMs: result.retryAfterMs };
+      if (status === 401 && /expired/i.test(errorMessage(body) ?? '')) return { kind: 'expired' };
+      if ([401, 403, 404, 410].includes(status)) return { kind: 'invalid', status };
+      return { kind: 'transient', reason: status === 200 ? 'unreadable poll answer' : `SmartConnect answered ${status}` };
     },
   };
 }
 
-function interpret(response: Response<string>): unknown {
-  const { statusCode } = response;
-  if (statusCode >= 200 && statusCode < 300) {
-    const body = parseJson(response.body);
-    if (body === undefined || typeof body !== 'object' || body === null) {
-      throw problems.smartConnectUnavailable(`SmartConnect answered ${statusCode} with a body that is not a JSON object.`);
-    }
-    return body;
-  }
-  if (statusCode >= 400 && statusCode < 500) {
-    const error = (parseJson(response.body) as { error?: unknown } | undefined)?.error;
-    const retryAfter = response.headers['retry-after'];
-    throw problems.smartConnectRejected(
-      statusCode,
-      typeof error === 'string' && error ? error : undefined,
-      retryAfter ? { 'Retry-After': String(retryAfter) } : {},
-    );
-  }
-  if (statusCode >= 300 && statusCode < 400) {
-    throw problems.smartConnectUnavailable(`SmartConnect answered with a redirect (${statusCode}), which the relay never follows.`);
-  }
-  throw problems.smartConnectUnavailable(`SmartConnect had an internal error (${statusCode}).`);
+function errorMessage(body: unknown): string | undefined {
+  return isObject(body) && typeof body.error === 'string' && body.error ? body.error : undefined;
 }
 
-function transportProblem(error: RequestError, timeoutMs: number) {
-  if (error.name === 'TimeoutError') return problems.smartConnectTimeout(timeoutMs, error);
-  const reason = provablyNotSent(error)
-    ? `The relay could not connect to SmartConnect (${error.code ?? error.name}).`
-    : `The connection to SmartConnect broke before it answered (${error.code ?? error.name}).`;
-  return problems.smartConnectUnavailable(reason, error);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function parseJson(text: string): unknown {

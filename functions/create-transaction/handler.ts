@@ -1,0 +1,25 @@
+/**
+ * POST /transactions: starts a transaction on the register's terminal, at most once per
+ * Idempotency-Key, and answers at once (202); the outcome is followed in the background.
+ */
+import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
+import { tenantIdOf } from '../shared/tenant-context.ts';
+import { transactionRequest } from '../shared/transaction-request.ts';
+import { toResource } from '../shared/transaction-resource.ts';
+import { requireTransactionsTable, transactions } from '../shared/transactions-runtime.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { idempotencyKeySchema } from './request.ts';
+
+export async function createTransaction(event: JsonEvent) {
+  const idempotencyKey = parseOrThrow(idempotencyKeySchema, event.headers['idempotency-key'], 'Idempotency-Key');
+  const request = parseOrThrow(transactionRequest, event.body);
+  requireTransactionsTable();
+  const { replayed, record } = await transactions.create(tenantIdOf(event), idempotencyKey, request);
+  const resource = toResource(record);
+  return jsonResponse(replayed ? 200 : 202, resource, {
+    location: resource.links.self,
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+}
+
+export const handler = httpHandler(createTransaction, { jsonBody: true });
