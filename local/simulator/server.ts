@@ -85,7 +85,7 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
     const formEncoded = isFormEncoded(req.headers['content-type']);
     const form = formEncoded ? Object.fromEntries(new URLSearchParams(rawBody)) : {};
     const match = method === 'OPTIONS' ? { route: 'other' as const } : classify(method, url.pathname);
-    deps.requests.push({
+    const recorded: RecordedRequest = {
       method,
       path: target.split('?')[0] ?? target,
       query: Object.fromEntries(url.searchParams),
@@ -93,6 +93,11 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
       rawBody,
       form,
       route: match.route,
+      receivedAt: Date.now(),
+    };
+    deps.requests.push(recorded);
+    res.once('finish', () => {
+      recorded.status = res.statusCode;
     });
 
     // Preflights are the browser's business, not a request the relay makes: never faulted.

@@ -51,6 +51,10 @@ export interface RecordedRequest {
   /** The parsed body when it was form-encoded, otherwise {}. */
   form: Record<string, string>;
   route: RouteName;
+  /** Wall-clock arrival time (ms), for asserting how often a client calls. */
+  receivedAt: number;
+  /** The status answered, once the response is sent (absent for resets and hangs). */
+  status?: number;
 }
 
 export interface PairingRecord {
