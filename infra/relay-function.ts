@@ -5,10 +5,12 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { RuntimeEnv } from '../functions/shared/runtime-config.ts';
 import type { StageConfig } from './stages.ts';
+import type { TransactionsTable } from './transactions-table.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,20 +28,30 @@ export interface RelayFunctionProps {
    * @default 'bundled'
    */
   readonly awsSdk?: 'external' | 'bundled';
+  /**
+   * For functions API Gateway does not call (the poll worker sizes its own from its queue).
+   * @default config.lambdaTimeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/** `read`: get one transaction and list a register's; `write`: create and change them (no list). */
+export type TransactionsAccess = 'read' | 'write';
 
 /** The one place every relay Lambda gets its runtime, bundling, logging and IAM defaults. */
 export class RelayFunction extends NodejsFunction {
   private readonly executionRole: Role;
+  private readonly config: StageConfig;
 
   constructor(scope: Construct, id: string, props: RelayFunctionProps) {
     const { config, handler } = props;
+    const timeoutSeconds = props.timeoutSeconds ?? config.lambdaTimeoutSeconds;
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(handler)) {
       throw new Error(`Handler "${handler}" must be a kebab-case folder name under functions/.`);
     }
-    if (config.smartConnectTimeoutMs >= config.lambdaTimeoutSeconds * 1000) {
+    if (config.smartConnectTimeoutMs >= timeoutSeconds * 1000) {
       throw new Error(
-        `Stage ${config.stage}: the SmartConnect deadline (${config.smartConnectTimeoutMs} ms) must end before the Lambda timeout (${config.lambdaTimeoutSeconds} s), or the handler is killed before it can answer.`,
+        `Stage ${config.stage}: the SmartConnect deadline (${config.smartConnectTimeoutMs} ms) must end before the Lambda timeout of ${handler} (${timeoutSeconds} s), or the handler is killed before it can answer.`,
       );
     }
     // Created beside the function because super() needs them and `this` does not exist yet.
@@ -68,12 +80,11 @@ export class RelayFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: config.lambdaMemoryMb,
-      timeout: Duration.seconds(config.lambdaTimeoutSeconds),
+      timeout: Duration.seconds(timeoutSeconds),
       role,
       logGroup,
       environment: {
         [RuntimeEnv.stage]: config.stage,
-        [RuntimeEnv.environmentCacheSeconds]: String(config.environmentCacheSeconds),
         [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
         POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
         POWERTOOLS_LOG_LEVEL: config.logLevel,
@@ -95,17 +106,54 @@ export class RelayFunction extends NodejsFunction {
       },
     });
     this.executionRole = role;
+    this.config = config;
   }
 
   /**
    * Lets the function read the stage's SmartConnect environment: exactly `ssm:GetParameter` on
    * exactly this parameter (grantRead would add GetParameters, GetParameterHistory and DescribeParameters),
-   * and tells the code its name.
+   * and tells the code its name and how long to cache the value.
    */
   readSmartConnectEnvironment(parameter: IStringParameter): void {
-    this.executionRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] }),
-    );
+    this.allow(['ssm:GetParameter'], parameter.parameterArn);
     this.addEnvironment(RuntimeEnv.environmentParameter, parameter.parameterName);
+    this.addEnvironment(RuntimeEnv.environmentCacheSeconds, String(this.config.environmentCacheSeconds));
+  }
+
+  /**
+   * Lets the function use the transactions table, with exactly the item actions the store issues
+   * (grantReadData/grantReadWriteData would add Scan, BatchGet/BatchWrite, DescribeTable and the
+   * same on every index):
+   * - `read`: GetItem on the table, Query on the `byRegister` index only;
+   * - `write`: GetItem, PutItem, UpdateItem and DeleteItem on the table only (nothing on the index).
+   * Writers also learn the retention (TTL of what they write) and SmartConnect's token lifetime
+   * (how long a pending transaction can still be followed).
+   */
+  useTransactions(table: TransactionsTable, access: TransactionsAccess): void {
+    if (access === 'read') {
+      this.allow(['dynamodb:GetItem'], table.tableArn);
+      this.allow(['dynamodb:Query'], table.byRegisterIndexArn);
+    } else {
+      this.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], table.tableArn);
+      this.addEnvironment(RuntimeEnv.transactionRetentionDays, String(this.config.transactionRetentionDays));
+      this.addEnvironment(RuntimeEnv.smartConnectTokenTtlSeconds, String(this.config.smartConnectTokenTtlSeconds));
+    }
+    this.addEnvironment(RuntimeEnv.transactionsTable, table.plainName);
+  }
+
+  /**
+   * Lets the function schedule polls: `sqs:SendMessage` on exactly this queue, with the queue URL,
+   * the SQS poller and the stage's poll interval. The consumer additionally gets the queue as its
+   * event source (PollQueue.eventSource), which grants receiving and deleting itself.
+   */
+  usePollQueue(queue: IQueue): void {
+    this.allow(['sqs:SendMessage'], queue.queueArn);
+    this.addEnvironment(RuntimeEnv.pollQueueUrl, queue.queueUrl);
+    this.addEnvironment(RuntimeEnv.poller, 'sqs');
+    this.addEnvironment(RuntimeEnv.pollIntervalMs, String(this.config.pollIntervalMs));
+  }
+
+  private allow(actions: string[], resource: string): void {
+    this.executionRole.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [resource] }));
   }
 }

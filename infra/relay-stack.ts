@@ -11,10 +11,15 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { checkEnvironment } from '../functions/shared/environment-guard.ts';
-import { relayRoutes } from '../functions/routes.ts';
+import { minimumPollIntervalMs } from '../functions/shared/runtime-config.ts';
+import { relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
 import { addGatewayProblems } from './gateway-problems.ts';
+import { PollQueue } from './poll-queue.ts';
 import { RelayFunction } from './relay-function.ts';
 import type { StageConfig } from './stages.ts';
+import { TransactionsTable } from './transactions-table.ts';
+
+type Need = RelayRoute['needs'][number];
 
 // API Gateway cuts every integration off at 29 s; a longer Lambda timeout would only hide that.
 const integrationTimeoutSeconds = 29;
@@ -23,10 +28,17 @@ export interface RelayStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
-/** One stage of the relay: SSM environment parameter, REST API, and one function per route. */
+/**
+ * One stage of the relay: SSM environment parameter, REST API, one function per route, the
+ * transactions table, and the poll queue with the worker that follows each transaction.
+ */
 export class RelayStack extends Stack {
   readonly api: RestApi;
   readonly environmentParameter: StringParameter;
+  readonly transactionsTable: TransactionsTable;
+  readonly pollQueue: PollQueue;
+  /** Every function of the stage, by handler folder (routes and workers). */
+  readonly functions: Readonly<Record<string, RelayFunction>>;
 
   constructor(scope: Construct, id: string, props: RelayStackProps) {
     super(scope, id, props);
@@ -39,6 +51,7 @@ export class RelayStack extends Stack {
         `Stage ${config.stage}: a Lambda timeout of ${config.lambdaTimeoutSeconds} s exceeds API Gateway's ${integrationTimeoutSeconds} s integration limit.`,
       );
     }
+    checkTransactionSettings(config);
     Tags.of(this).add('Stage', config.stage);
     Tags.of(this).add('Service', 'smartconnect-relay');
 
@@ -107,12 +120,40 @@ export class RelayStack extends Stack {
         'WAF is out of scope for this issue and comes with a later one; until then stage throttling from the stage config bounds the request rate.',
     });
 
+    this.transactionsTable = new TransactionsTable(this, 'Transactions', { config });
+    this.pollQueue = new PollQueue(this, 'PollQueue', { config });
+
+    const functions: Record<string, RelayFunction> = {};
+    // Each need of a route or worker is one binder: the function gets that access and nothing else.
+    const addFunction = (handler: string, needs: readonly Need[], timeoutSeconds?: number): RelayFunction => {
+      const fn = new RelayFunction(this, `${pascalCase(handler)}Function`, { handler, config, timeoutSeconds });
+      for (const need of needs) {
+        switch (need) {
+          case 'smartconnect':
+            fn.readSmartConnectEnvironment(environmentByName);
+            fn.node.addDependency(this.environmentParameter);
+            break;
+          case 'transactions-read':
+            fn.useTransactions(this.transactionsTable, 'read');
+            break;
+          case 'transactions-write':
+            fn.useTransactions(this.transactionsTable, 'write');
+            break;
+          case 'poll-queue':
+            fn.usePollQueue(this.pollQueue.queue);
+            break;
+          default:
+            throw new Error(`Function ${handler} needs "${need satisfies never}", which the stack cannot provide.`);
+        }
+      }
+      functions[handler] = fn;
+      return fn;
+    };
+
     const noAuthYet = 'Authentication arrives with per-tenant API keys in issue #4; this issue ships the relay without it.';
     // The same route table the local server serves, so a route cannot exist in one only.
     for (const route of relayRoutes) {
-      const fn = new RelayFunction(this, `${pascalCase(route.handler)}Function`, { handler: route.handler, config });
-      fn.readSmartConnectEnvironment(environmentByName);
-      fn.node.addDependency(this.environmentParameter);
+      const fn = addFunction(route.handler, route.needs);
       const method = this.api.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn));
       Validations.of(method).acknowledge(
         { id: 'AwsSolutions-APIG4', reason: noAuthYet },
@@ -123,8 +164,36 @@ export class RelayStack extends Stack {
       );
     }
 
+    // The poll queue is the only trigger a worker can have, and two consumers would split its
+    // messages: exactly one worker, sized by the queue (see PollQueue for the batch size).
+    const workers: readonly { handler: string; needs: readonly Need[] }[] = relayWorkers;
+    const [pollWorker, ...otherWorkers] = workers;
+    if (!pollWorker || otherWorkers.length > 0 || !pollWorker.needs.includes('poll-queue')) {
+      throw new Error(
+        `The relay needs exactly one worker, consuming the poll queue (needs "poll-queue"); got ${JSON.stringify(workers.map((w) => w.handler))}.`,
+      );
+    }
+    addFunction(pollWorker.handler, pollWorker.needs, this.pollQueue.timing.timeoutSeconds).addEventSource(this.pollQueue.eventSource());
+    this.functions = functions;
+
     // A stable output name for scripts and integration tests (RestApi's own Endpoint output has a hashed id).
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: `Base URL of the ${config.stage} relay API` });
+  }
+}
+
+/** Refuses transaction settings that SmartConnect or DynamoDB would only reject (or misbehave on) after deployment. */
+function checkTransactionSettings(config: StageConfig): void {
+  const { stage, pollIntervalMs, transactionRetentionDays, smartConnectTokenTtlSeconds } = config;
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < minimumPollIntervalMs) {
+    throw new Error(
+      `Stage ${stage}: a poll interval of ${pollIntervalMs} ms is below SmartConnect's minimum of ${minimumPollIntervalMs} ms between two polls of a transaction (closer polls are answered 429).`,
+    );
+  }
+  if (!Number.isInteger(transactionRetentionDays) || transactionRetentionDays < 1) {
+    throw new Error(`Stage ${stage}: transactionRetentionDays must be a whole number of days, at least 1 (got ${transactionRetentionDays}).`);
+  }
+  if (!Number.isInteger(smartConnectTokenTtlSeconds) || smartConnectTokenTtlSeconds < 1) {
+    throw new Error(`Stage ${stage}: smartConnectTokenTtlSeconds must be a whole number of seconds, at least 1 (got ${smartConnectTokenTtlSeconds}).`);
   }
 }
 

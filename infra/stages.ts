@@ -24,6 +24,14 @@ export interface StageConfig {
   /** Deadline of one SmartConnect call in the handler; must end before the Lambda timeout. */
   readonly smartConnectTimeoutMs: number;
   readonly environmentCacheSeconds: number;
+  /** Days a transaction (and its Idempotency-Key) is kept before DynamoDB's TTL deletes it. */
+  readonly transactionRetentionDays: number;
+  /** Time between two polls of one transaction; synth refuses less than SmartConnect's `minimumPollIntervalMs`. */
+  readonly pollIntervalMs: number;
+  /** How long after its POST SmartConnect's polling token (the polling URL) stays valid. */
+  readonly smartConnectTokenTtlSeconds: number;
+  /** What happens to the transactions table (payment records) when the stack is deleted or someone tries to delete it. */
+  readonly transactionsTable: { readonly removalPolicy: RemovalPolicy; readonly deletionProtection: boolean };
 }
 
 // Smartpay serves NZ and AU, so both stages run next to them.
@@ -43,6 +51,11 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     lambdaTimeoutSeconds: 15,
     smartConnectTimeoutMs: defaults.smartConnectTimeoutMs,
     environmentCacheSeconds: defaults.environmentCacheSeconds,
+    transactionRetentionDays: defaults.transactionRetentionDays,
+    pollIntervalMs: defaults.pollIntervalMs,
+    smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
+    // Test data only: a dev stack deletes cleanly.
+    transactionsTable: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
   },
   prod: {
     stage: 'prod',
@@ -58,5 +71,10 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     lambdaTimeoutSeconds: 15,
     smartConnectTimeoutMs: defaults.smartConnectTimeoutMs,
     environmentCacheSeconds: defaults.environmentCacheSeconds,
+    transactionRetentionDays: defaults.transactionRetentionDays,
+    pollIntervalMs: defaults.pollIntervalMs,
+    smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
+    // Payment records survive a stack deletion, and nobody deletes the table by accident.
+    transactionsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
   },
 };

@@ -3,6 +3,7 @@
  * as the deployed API, against the built-in SmartConnect simulator — or against the SmartConnect
  * in SMARTCONNECT_ENVIRONMENT (HTTPS; NODE_EXTRA_CA_CERTS is trusted as usual).
  */
+import { randomUUID } from 'node:crypto';
 import { checkEnvironment } from '../functions/shared/environment-guard.ts';
 import { startLocalRelay } from './local-relay.ts';
 
@@ -34,13 +35,25 @@ const lines = [
 ];
 if (relay.simulator) {
   const code = relay.simulator.issuePairingCode();
+  const register = '"posRegisterId":"till-1","posBusinessName":"Toys Shop","posVendorName":"Till2Go"';
   lines.push(
     '',
-    `The simulated terminal shows pairing code ${code} (valid 15 minutes, single use). Pair a register:`,
+    `1. The simulated terminal shows pairing code ${code} (valid 15 minutes, single use). Pair a register:`,
     '',
     `  curl -sS -X PUT ${base}/pairing/${code} \\`,
     `    -H 'Content-Type: application/json' \\`,
-    `    -d '{"posRegisterId":"7444ae07-dc63-e49c-33e3-59a7c108cc80","posRegisterName":"Main Register","posBusinessName":"Toys Shop","posVendorName":"Till2Go"}'`,
+    `    -d '{${register},"posRegisterName":"Main Register"}'`,
+    '',
+    '2. Start a $12.50 purchase. Run it twice: the same Idempotency-Key gives back the same transaction,',
+    '   and the terminal is asked once. (Amounts whose cents are 51–61 script other outcomes: see the README.)',
+    '',
+    `  curl -sS -X POST ${base}/transactions \\`,
+    `    -H 'Content-Type: application/json' -H 'Idempotency-Key: ${randomUUID()}' \\`,
+    `    -d '{"transactionType":"Card.Purchase",${register},"amountTotal":1250}'`,
+    '',
+    '3. Follow it with the id from the answer (the simulated terminal answers after about 3 s):',
+    '',
+    `  curl -sS ${base}/transactions/<id>`,
     '',
     'A new pairing code from the simulated terminal:',
     '',

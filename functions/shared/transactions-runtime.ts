@@ -48,8 +48,9 @@ export const transactions = createTransactionService({
   scheduler: pollScheduler,
   pollIntervalMs: positiveNumber(env[RuntimeEnv.pollIntervalMs], defaults.pollIntervalMs),
   tokenTtlMs: positiveNumber(env[RuntimeEnv.smartConnectTokenTtlSeconds], defaults.smartConnectTokenTtlSeconds) * 1000,
-  // Up to three attempts can each take the whole deadline before SmartConnect answers.
-  sendDeadlineMs: smartConnectTimeoutMs * 3 + 5_000,
+  // One SmartConnect deadline (timeouts are never retried) plus room for fast connect retries,
+  // SSM and DynamoDB: a create still SENDING after this has died mid-flight.
+  sendDeadlineMs: smartConnectTimeoutMs + 10_000,
   log: (message, attributes) => logger.info(message, attributes),
 });
 inProcess?.start(transactions.pollOnce);

@@ -33,8 +33,8 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix = ''):
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: [path, key].filter(Boolean).join('.'), message: 'is not a known field' }));
     }
-    if (issue.code === 'invalid_type' && issue.path.length === 0) {
-      return [{ field: prefix || 'body', message: 'must be a JSON object' }];
+    if (issue.code === 'invalid_type' && issue.path.length === 0 && !prefix) {
+      return [{ field: 'body', message: 'must be a JSON object' }];
     }
     return [{ field: path || 'body', message: issue.message }];
   });

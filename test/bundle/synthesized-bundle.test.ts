@@ -32,7 +32,7 @@ const pairingEvent = (code: string, body: unknown = validPairing) => ({
 });
 
 const pairingFunction = (stage: string): SynthesizedFunction => {
-  const fn = synthesizedFunctions(`SmartConnectRelay-${stage}`).find((f) => f.environment[RuntimeEnv.stage] === stage);
+  const fn = synthesizedFunctions(`SmartConnectRelay-${stage}`).find((f) => f.logicalId.startsWith('PairRegisterFunction'));
   if (!fn) throw new Error(`no function for ${stage} in cdk.out: run npm run synth`);
   return fn;
 };

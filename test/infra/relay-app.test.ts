@@ -1,14 +1,16 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { officialEnvironments } from '../../functions/shared/environment-guard.ts';
-import { relayRoutes } from '../../functions/routes.ts';
-import { RuntimeEnv, type Stage } from '../../functions/shared/runtime-config.ts';
+import { relayRoutes, relayWorkers } from '../../functions/routes.ts';
+import { minimumPollIntervalMs, RuntimeEnv, type Stage } from '../../functions/shared/runtime-config.ts';
+import { transactionTable } from '../../functions/shared/transaction-table.ts';
+import { transactionTableDefinition } from '../../local/dynamodb-stand-in.ts';
 import { gatewayProblems } from '../../infra/gateway-problems.ts';
 import { defineRelayApp, type RelayApp } from '../../infra/relay-app.ts';
 import { RelayStack } from '../../infra/relay-stack.ts';
@@ -44,6 +46,59 @@ const only = <T>(values: T[]): T => {
   expect(values).toHaveLength(1);
   return values[0]!;
 };
+const logicalId = (stage: Stage, construct: IConstruct): string =>
+  relay.stacks[stage].getLogicalId(construct.node.defaultChild as CfnElement);
+const handlers = [...relayRoutes, ...relayWorkers].map((f) => f.handler);
+
+type Permissions = Record<string, string[]>;
+const on = (resource: string, ...actions: string[]): Permissions => Object.fromEntries(actions.map((action) => [action, [resource]]));
+const ownLogs = on('own logs', 'logs:CreateLogStream', 'logs:PutLogEvents');
+const readParameter = on('parameter', 'ssm:GetParameter');
+const readTransactions = { ...on('table', 'dynamodb:GetItem'), ...on('byRegister index', 'dynamodb:Query') };
+const writeTransactions = on('table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+const schedulePolls = on('poll queue', 'sqs:SendMessage');
+// What the SQS event source grants its consumer.
+const consumePolls = on('poll queue', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+
+/** Least privilege, written out per function: each action with the resources it may touch. */
+const expectedPermissions: Record<string, Permissions> = {
+  'pair-register': { ...ownLogs, ...readParameter },
+  'create-transaction': { ...ownLogs, ...readParameter, ...writeTransactions, ...schedulePolls },
+  'list-transactions': { ...ownLogs, ...readTransactions },
+  'get-transaction': { ...ownLogs, ...readTransactions },
+  'poll-transaction': { ...ownLogs, ...writeTransactions, ...schedulePolls, ...consumePolls },
+};
+
+/** A function's role as `action → resources`, each resource named (an unknown one shows as its JSON). */
+function permissionsOf(stage: Stage, handler: string): Permissions {
+  const stack = relay.stacks[stage];
+  const fn = resourcesOf(stage, 'AWS::Lambda::Function')[logicalId(stage, stack.functions[handler]!)]!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const table = { 'Fn::GetAtt': [logicalId(stage, stack.transactionsTable), 'Arn'] };
+  const names = new Map<string, string>([
+    [JSON.stringify({ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }), 'own logs'],
+    [JSON.stringify(`arn:aws:ssm:${region}:${account}:parameter/smartconnect/${stage}/environment`), 'parameter'],
+    [JSON.stringify(table), 'table'],
+    [JSON.stringify({ 'Fn::Join': ['', [table, `/index/${transactionTable.byRegisterIndex.name}`]] }), 'byRegister index'],
+    [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] }), 'poll queue'],
+  ]);
+  const permissions: Permissions = {};
+  const statements = Object.values(resourcesOf(stage, 'AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  for (const statement of statements) {
+    // Plain allows only: no Deny, NotAction, NotResource or conditions to reason about.
+    expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource']);
+    expect(statement.Effect).toBe('Allow');
+    for (const action of [statement.Action].flat() as string[]) {
+      for (const resource of [statement.Resource].flat()) {
+        const name = names.get(JSON.stringify(resource)) ?? JSON.stringify(resource);
+        permissions[action] = [...new Set([...(permissions[action] ?? []), name])].sort();
+      }
+    }
+  }
+  return permissions;
+}
 
 describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   const config = stages[stage];
@@ -55,6 +110,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     expect(stack.stackName).toBe(`SmartConnectRelay-${stage}`);
     expect([stack.account, stack.region]).toEqual([account, region]);
     expect(JSON.stringify(templates[stage].toJSON())).not.toContain(`/smartconnect/${other}/`);
+    expect(JSON.stringify(templates[stage].toJSON())).not.toContain(`smartconnect-relay-${other}`);
   });
 
   test('holds the SmartConnect environment in its own SSM parameter', () => {
@@ -66,54 +122,209 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     });
   });
 
-  test('lets each function read exactly its own parameter and write exactly its own logs', () => {
-    const functions = Object.values(resourcesOf(stage, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(relayRoutes.length);
-    const policies = Object.values(resourcesOf(stage, 'AWS::IAM::Policy'));
-    for (const fn of functions) {
-      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-      const statements = policies
-        .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-        .flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] } },
-        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn },
-      ]);
-    }
-    // No managed policies anywhere in the stage (so no AWSLambdaBasicExecutionRole), and no other SSM grant.
-    for (const role of Object.values(resourcesOf(stage, 'AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const ssmStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s).includes('ssm'));
-    expect(ssmStatements).toHaveLength(functions.length);
+  test('has one function per route and worker', () => {
+    expect(Object.keys(relay.stacks[stage].functions).sort()).toEqual([...handlers].sort());
+    expect(Object.keys(resourcesOf(stage, 'AWS::Lambda::Function'))).toHaveLength(handlers.length);
+    expect(Object.keys(expectedPermissions).sort()).toEqual([...handlers].sort());
   });
 
-  test('runs every function on Node.js 24, arm64, with the stage settings as its environment', () => {
-    const functions = Object.values(resourcesOf(stage, 'AWS::Lambda::Function'));
+  test.each(handlers)('lets %s do exactly what it needs, on exactly its resources', (handler) => {
+    expect(permissionsOf(stage, handler)).toEqual(expectedPermissions[handler]);
+  });
+
+  test('lets only create-transaction and poll-transaction change transactions, and only create-transaction and pair-register read SSM', () => {
+    const withAny = (actions: string[]) => handlers.filter((h) => actions.some((a) => a in permissionsOf(stage, h))).sort();
+    expect(withAny(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])).toEqual(['create-transaction', 'poll-transaction']);
+    expect(withAny(['ssm:GetParameter'])).toEqual(['create-transaction', 'pair-register']);
+    expect(withAny(['dynamodb:Query'])).toEqual(['get-transaction', 'list-transactions']);
+  });
+
+  test('grants nothing through wildcards or managed policies', () => {
+    for (const policy of Object.values(resourcesOf(stage, 'AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        expect(JSON.stringify([statement.Action, statement.Resource])).not.toContain('*');
+      }
+    }
+    // So no AWSLambdaBasicExecutionRole either.
+    for (const role of Object.values(resourcesOf(stage, 'AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('runs every function on Node.js 24, arm64, with its own log group', () => {
+    const stack = relay.stacks[stage];
+    const functions = resourcesOf(stage, 'AWS::Lambda::Function');
     const logGroups = resourcesOf(stage, 'AWS::Logs::LogGroup');
-    for (const fn of functions) {
+    for (const handler of handlers) {
+      const fn = functions[logicalId(stage, stack.functions[handler]!)]!;
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: config.lambdaMemoryMb,
-        Timeout: config.lambdaTimeoutSeconds,
-      });
-      expect(fn.Properties.Environment.Variables).toEqual({
-        [RuntimeEnv.stage]: stage,
-        [RuntimeEnv.environmentParameter]: `/smartconnect/${stage}/environment`,
-        [RuntimeEnv.environmentCacheSeconds]: String(config.environmentCacheSeconds),
-        [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
-        POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        // API Gateway's functions share the stage timeout; the worker's is sized by its queue.
+        Timeout: handler === 'poll-transaction' ? stack.pollQueue.timing.timeoutSeconds : config.lambdaTimeoutSeconds,
       });
       expect(logGroups[fn.Properties.LoggingConfig.LogGroup.Ref]).toBeDefined();
     }
   });
 
+  test('configures each function with exactly the settings its needs call for', () => {
+    const stack = relay.stacks[stage];
+    const functions = resourcesOf(stage, 'AWS::Lambda::Function');
+    const base = {
+      [RuntimeEnv.stage]: stage,
+      [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
+      POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
+      POWERTOOLS_LOG_LEVEL: config.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const smartConnect = {
+      [RuntimeEnv.environmentParameter]: `/smartconnect/${stage}/environment`,
+      [RuntimeEnv.environmentCacheSeconds]: String(config.environmentCacheSeconds),
+    };
+    // The name itself, not a Ref: the bundle tests run a function with its template environment.
+    const reader = { [RuntimeEnv.transactionsTable]: `smartconnect-relay-${stage}-transactions` };
+    const writer = {
+      ...reader,
+      [RuntimeEnv.transactionRetentionDays]: String(config.transactionRetentionDays),
+      [RuntimeEnv.smartConnectTokenTtlSeconds]: String(config.smartConnectTokenTtlSeconds),
+    };
+    const scheduler = {
+      [RuntimeEnv.pollQueueUrl]: { Ref: logicalId(stage, stack.pollQueue.queue) },
+      [RuntimeEnv.poller]: 'sqs',
+      [RuntimeEnv.pollIntervalMs]: String(config.pollIntervalMs),
+    };
+    const expected: Record<string, object> = {
+      'pair-register': { ...base, ...smartConnect },
+      'create-transaction': { ...base, ...smartConnect, ...writer, ...scheduler },
+      'list-transactions': { ...base, ...reader },
+      'get-transaction': { ...base, ...reader },
+      'poll-transaction': { ...base, ...writer, ...scheduler },
+    };
+    for (const handler of handlers) {
+      const fn = functions[logicalId(stage, stack.functions[handler]!)]!;
+      expect([handler, fn.Properties.Environment.Variables]).toEqual([handler, expected[handler]]);
+    }
+    expect(config).toMatchObject({ transactionRetentionDays: 90, pollIntervalMs: 3000, smartConnectTokenTtlSeconds: 900 });
+  });
+
+  test('keeps transactions in one on-demand table shaped like the local stand-in, with TTL, PITR and KMS encryption', () => {
+    expect(resourcesOf(stage, 'AWS::DynamoDB::Table')).toEqual({});
+    const table = only(Object.values(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable')));
+    const name = `smartconnect-relay-${stage}-transactions`;
+    const local = transactionTableDefinition(name);
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => (a.AttributeName ?? '').localeCompare(b.AttributeName ?? '');
+    expect({
+      TableName: table.Properties.TableName,
+      BillingMode: table.Properties.BillingMode,
+      AttributeDefinitions: [...table.Properties.AttributeDefinitions].sort(byName),
+      KeySchema: table.Properties.KeySchema,
+      GlobalSecondaryIndexes: table.Properties.GlobalSecondaryIndexes,
+    }).toEqual({ ...local, AttributeDefinitions: [...local.AttributeDefinitions!].sort(byName) });
+    // The same schema, spelled out from the shared constants.
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: transactionTable.partitionKey, KeyType: 'HASH' }]);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: transactionTable.byRegisterIndex.name,
+        KeySchema: [
+          { AttributeName: transactionTable.byRegisterIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: transactionTable.byRegisterIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: transactionTable.ttlAttribute, Enabled: true });
+    // The AWS-managed key: KMS, with no key of our own.
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    const replica = only(table.Properties.Replicas as Record<string, any>[]);
+    expect(replica).toMatchObject({
+      Region: region,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: stage === 'prod',
+    });
+    expect(replica.KMSMasterKeyId).toBeUndefined();
+  });
+
+  test(`${stage === 'prod' ? 'keeps' : 'deletes'} the transactions table with the stack`, () => {
+    const table = only(Object.values(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable')));
+    const policy = stage === 'prod' ? 'Retain' : 'Delete';
+    expect([table.DeletionPolicy, (table as { UpdateReplacePolicy?: string }).UpdateReplacePolicy]).toEqual([policy, policy]);
+  });
+
+  test('polls through an encrypted, TLS-only queue whose failures go to a dead-letter queue', () => {
+    const stack = relay.stacks[stage];
+    const queues = resourcesOf(stage, 'AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    const pollQueueId = logicalId(stage, stack.pollQueue.queue);
+    const deadLetterId = logicalId(stage, stack.pollQueue.deadLetterQueue);
+    const { timing } = stack.pollQueue;
+    expect(queues[pollQueueId]!.Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: timing.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: 5 },
+      Tags: expect.anything(),
+    });
+    expect(queues[deadLetterId]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400, Tags: expect.anything() });
+    for (const queueId of [pollQueueId, deadLetterId]) {
+      templates[stage].hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+            },
+          ],
+        },
+      });
+    }
+  });
+
+  test('feeds the worker one poll at a time, reporting failed items, with timeouts that fit the SmartConnect deadline and token', () => {
+    const stack = relay.stacks[stage];
+    const { timing } = stack.pollQueue;
+    const mapping = only(Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')));
+    expect(mapping.Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] },
+      FunctionName: { Ref: logicalId(stage, stack.functions['poll-transaction']!) },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      Tags: expect.anything(),
+    });
+    const worker = resourcesOf(stage, 'AWS::Lambda::Function')[logicalId(stage, stack.functions['poll-transaction']!)]!;
+    const queue = resourcesOf(stage, 'AWS::SQS::Queue')[logicalId(stage, stack.pollQueue.queue)]!;
+    // One poll, its connect retries and the table and queue calls around it, per message in the batch.
+    expect(worker.Properties.Timeout * 1000).toBeGreaterThanOrEqual(mapping.Properties.BatchSize * (config.smartConnectTimeoutMs + 4_000));
+    // AWS guidance for Lambda event sources: at least six times the function timeout.
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    // A message the worker keeps failing on reaches the dead-letter queue (and the alarm) while SmartConnect still has the outcome.
+    expect(timing.maxReceiveCount * queue.Properties.VisibilityTimeout).toBeLessThan(config.smartConnectTokenTtlSeconds);
+  });
+
+  test('alarms as soon as the dead-letter queue holds a message', () => {
+    const stack = relay.stacks[stage];
+    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')));
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: `smartconnect-relay-${stage}-poll-dead-letters`,
+      AlarmDescription: expect.stringContaining('PENDING'),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.deadLetterQueue), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   test('keeps every log group for the stage retention', () => {
     const logGroups = Object.values(resourcesOf(stage, 'AWS::Logs::LogGroup'));
     // One per function, plus API access and execution logs.
-    expect(logGroups).toHaveLength(relayRoutes.length + 2);
+    expect(logGroups).toHaveLength(handlers.length + 2);
     const deletion = stage === 'prod' ? 'Retain' : 'Delete';
     for (const group of logGroups) {
       expect(group.Properties.RetentionInDays).toBe(config.logRetention);
@@ -187,7 +398,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
 
   test('outputs the API URL and tags its resources with the stage', () => {
     templates[stage].hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
-    for (const type of ['AWS::Lambda::Function', 'AWS::SSM::Parameter', 'AWS::ApiGateway::RestApi']) {
+    for (const type of ['AWS::Lambda::Function', 'AWS::SSM::Parameter', 'AWS::ApiGateway::RestApi', 'AWS::SQS::Queue', 'AWS::CloudWatch::Alarm']) {
       templates[stage].allResourcesProperties(type, { Tags: Match.anyValue() });
     }
     templates[stage].hasResourceProperties('AWS::Lambda::Function', {
@@ -207,6 +418,11 @@ test('prod allows more traffic and keeps logs longer than dev', () => {
   expect(stages.prod.throttling.rateLimit).toBeGreaterThan(stages.dev.throttling.rateLimit);
   expect(stages.prod.throttling.burstLimit).toBeGreaterThan(stages.dev.throttling.burstLimit);
   expect(stages.prod.logRetention).toBeGreaterThan(stages.dev.logRetention);
+});
+
+test('prod protects its transactions table, dev deletes it with the stack', () => {
+  expect(stages.prod.transactionsTable).toEqual({ removalPolicy: 'retain', deletionProtection: true });
+  expect(stages.dev.transactionsTable).toEqual({ removalPolicy: 'destroy', deletionProtection: false });
 });
 
 describe('the API Gateway account setting', () => {
@@ -289,6 +505,20 @@ describe('a stage config the relay must refuse at synth', () => {
   test('timeouts that cut the handler or API Gateway short', () => {
     refuse({ ...stages.dev, lambdaTimeoutSeconds: 30 }, /29 s integration limit/);
     refuse({ ...stages.dev, lambdaTimeoutSeconds: 8 }, /must end before the Lambda timeout/);
+  });
+
+  test('a poll interval SmartConnect would rate-limit (under 2 s)', () => {
+    expect(minimumPollIntervalMs).toBe(2_000);
+    refuse({ ...stages.prod, pollIntervalMs: 1_999 }, /Stage prod: a poll interval of 1999 ms is below SmartConnect's minimum of 2000 ms/);
+    refuse({ ...stages.dev, pollIntervalMs: 500 }, /Stage dev: a poll interval of 500 ms is below/);
+    refuse({ ...stages.dev, pollIntervalMs: Number.NaN }, /poll interval/);
+    expect(() => new RelayStack(testApp(), 'Accepted', { config: { ...stages.dev, pollIntervalMs: 2_000 } })).not.toThrow();
+  });
+
+  test('a retention or token lifetime that is not a positive whole number', () => {
+    refuse({ ...stages.dev, transactionRetentionDays: 0 }, /transactionRetentionDays must be a whole number of days/);
+    refuse({ ...stages.dev, transactionRetentionDays: 1.5 }, /transactionRetentionDays/);
+    refuse({ ...stages.dev, smartConnectTokenTtlSeconds: -1 }, /smartConnectTokenTtlSeconds must be a whole number of seconds/);
   });
 });
 
