@@ -84,7 +84,8 @@ const relayed = async (code: string) =>
   (
     await handler(
       { httpMethod: 'PUT', resource: '/pairing/{pairingCode}', path: `/pairing/${code}`, headers: { 'Content-Type': 'application/json' },
-        pathParameters: { pairingCode: code }, body: JSON.stringify(pairing), isBase64Encoded: false } as unknown as APIGatewayProxyEvent,
+        pathParameters: { pairingCode: code }, body: JSON.stringify(pairing), isBase64Encoded: false,
+        requestContext: { authorizer: { principalId: 'bench', tenantId: 'bench', keyId: 'benchbench12', posVendorNames: '["BenchPOS"]' } } } as unknown as APIGatewayProxyEvent,
       context,
     )
   ).statusCode;

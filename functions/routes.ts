@@ -10,14 +10,20 @@ export interface RelayRoute {
   readonly handler: string;
   /** What the function needs besides the SmartConnect environment (least privilege per function). */
   readonly needs: readonly ('smartconnect' | 'transactions-read' | 'transactions-write' | 'poll-queue')[];
+  /** Reachable without an API key. Only the health check: everything else goes through the authorizer. */
+  readonly public?: true;
 }
 
 export const relayRoutes: readonly RelayRoute[] = [
+  { method: 'GET', path: '/health', handler: 'health', needs: [], public: true },
   { method: 'PUT', path: '/pairing/{pairingCode}', handler: 'pair-register', needs: ['smartconnect'] },
   { method: 'POST', path: '/transactions', handler: 'create-transaction', needs: ['smartconnect', 'transactions-write', 'poll-queue'] },
   { method: 'GET', path: '/transactions', handler: 'list-transactions', needs: ['transactions-read'] },
   { method: 'GET', path: '/transactions/{transactionId}', handler: 'get-transaction', needs: ['transactions-read'] },
 ];
+
+/** The API Gateway Lambda authorizer in front of every non-public route (functions/authorize). */
+export const relayAuthorizer = { handler: 'authorize' } as const;
 
 /**
  * Functions that are not HTTP routes. `poll-transaction` consumes the poll queue: one SmartConnect

@@ -10,6 +10,9 @@ import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
 import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
+import { createAuthorizer } from '../functions/authorize/authorizer.ts';
+import { createMemoryTenantStore, ensureTenantForKey, type TenantStore } from '../functions/shared/tenant-store.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
 
 export interface LocalRelayOptions {
   readonly stage?: Stage;
@@ -19,6 +22,15 @@ export interface LocalRelayOptions {
   readonly port?: number;
   /** Extra function environment (e.g. a short SMARTCONNECT_TIMEOUT_MS in tests). */
   readonly env?: Record<string, string>;
+  /** Where API keys are looked up; an in-memory store when omitted. */
+  readonly tenantStore?: TenantStore;
+  /** Vendor names of the tenant whose key is `LocalRelay.apiKey`. */
+  readonly posVendorNames?: readonly string[];
+  /** Use this key (RELAY_API_KEY) for that tenant instead of generating one. */
+  readonly apiKey?: string;
+  /** Per-tenant request rate (API Gateway usage plans stand-in); unlimited when omitted. */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  readonly corsAllowedOrigins?: readonly string[];
 }
 
 export interface LocalRelay {
@@ -27,8 +39,15 @@ export interface LocalRelay {
   readonly ssm: SsmStandIn;
   readonly dynamo: DynamoStandIn;
   readonly parameterName: string;
+  readonly tenantStore: TenantStore;
+  /** A key of a tenant allowed `posVendorNames` (send it as `Authorization: Bearer …`). */
+  readonly apiKey: string;
+  /** Creates another tenant (for isolation tests) and returns its key. */
+  addTenant(posVendorNames: readonly string[]): Promise<string>;
   close(): Promise<void>;
 }
+
+export const defaultLocalVendorNames = ['LocalPOS', 'Till2Go', 'TestPOS'] as const;
 
 export const simulatorCaPath = new URL('./certs/ca.pem', import.meta.url);
 
@@ -57,15 +76,29 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     [RuntimeEnv.transactionsTable]: tableName,
     // The same poll step as the SQS worker, run on timers in this process.
     [RuntimeEnv.poller]: 'in-process',
+    [RuntimeEnv.corsAllowedOrigins]: (options.corsAllowedOrigins ?? []).join(','),
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'local',
     POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
     ...options.env,
   });
+  const tenantStore = options.tenantStore ?? createMemoryTenantStore();
+  const addTenant = async (posVendorNames: readonly string[]) =>
+    (await tenantStore.createTenant({ name: `Local tenant (${posVendorNames.join(', ')})`, posVendorNames: [...posVendorNames] })).issued.apiKey;
   let relay: RelayServer;
+  let apiKey: string;
   try {
-    relay = await startRelayServer({ port: options.port, stage });
+    const posVendorNames = options.posVendorNames ?? defaultLocalVendorNames;
+    apiKey = options.apiKey ?? (await addTenant(posVendorNames));
+    if (options.apiKey) await ensureTenantForKey(tenantStore, { apiKey: options.apiKey, posVendorNames });
+    relay = await startRelayServer({
+      port: options.port,
+      stage,
+      authorizer: createAuthorizer({ store: tenantStore, logger: new Logger({ serviceName: 'smartconnect-relay' }) }),
+      rateLimit: options.rateLimit,
+      corsAllowedOrigins: options.corsAllowedOrigins,
+    });
   } catch (error) {
     await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     throw error;
@@ -76,6 +109,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     ssm,
     dynamo,
     parameterName,
+    tenantStore,
+    apiKey,
+    addTenant,
     close: async () => {
       await relay.close();
       (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();

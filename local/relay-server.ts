@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { authorizeProxyEvent, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { relayRoutes, type RelayRoute } from '../functions/routes.ts';
-import { problemContentType, problems, type RelayProblem } from '../functions/shared/problem.ts';
+import { problemResponse, problems, RelayProblem } from '../functions/shared/problem.ts';
+import { authProblems } from '../functions/shared/tenant-context.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -21,6 +23,12 @@ export interface RelayServerOptions {
   readonly maxBodyBytes?: number;
   /** Per-invocation time budget reported through `context.getRemainingTimeInMillis()`. */
   readonly functionTimeoutMs?: number;
+  /** The Lambda authorizer, run before every non-public route as API Gateway would. */
+  readonly authorizer: Authorizer;
+  /** Per-tenant request rate, standing in for API Gateway usage plans (all tenants get the same). */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Browser origins whose CORS preflights are answered, like the stage's API Gateway config. */
+  readonly corsAllowedOrigins?: readonly string[];
 }
 
 export interface RelayServer {
@@ -36,9 +44,10 @@ interface CompiledRoute {
 }
 
 /** Handlers read their configuration at import, so set process.env before starting. */
-export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
-  const { stage = 'dev', maxBodyBytes = 1_000_000, functionTimeoutMs = 20_000 } = options;
+export async function startRelayServer(options: RelayServerOptions): Promise<RelayServer> {
+  const { stage = 'dev', maxBodyBytes = 1_000_000, functionTimeoutMs = 20_000, authorizer, corsAllowedOrigins = [] } = options;
   const routes = await Promise.all(relayRoutes.map(compile));
+  const rateLimiter = options.rateLimit ? tokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst) : undefined;
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.local');
@@ -46,20 +55,37 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
       res.end(result.body);
     };
-    const sendProblem = (problem: RelayProblem) =>
-      send({ statusCode: problem.status, headers: { 'content-type': problemContentType }, body: JSON.stringify(problem.toBody()) });
+    const sendProblem = (problem: RelayProblem) => send(problemResponse(problem));
 
     let body: string;
     try {
       body = await readBody(req, maxBodyBytes);
     } catch {
-      return sendProblem(problems.invalidRequest([{ field: 'body', message: `must be at most ${maxBodyBytes} bytes` }]));
+      return sendProblem(problems.requestTooLarge(maxBodyBytes));
+    }
+    if (req.method === 'OPTIONS') {
+      const origin = req.headers.origin;
+      const methods = routes.filter((r) => r.pattern.test(url.pathname)).map((r) => r.route.method);
+      if (!origin || !corsAllowedOrigins.includes(origin) || methods.length === 0) return sendProblem(problems.routeNotFound('OPTIONS', url.pathname));
+      return send({ statusCode: 204, headers: preflightHeaders(origin, methods), body: '' });
     }
     for (const { route, pattern, names, handler } of routes) {
       const match = route.method === req.method ? pattern.exec(url.pathname) : null;
       if (!match) continue;
       const pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
       const event = toProxyEvent(req, url, body, route, pathParameters, stage);
+      if (!route.public) {
+        let authorized;
+        try {
+          authorized = await authorizeProxyEvent(authorizer, event);
+        } catch (error) {
+          return sendProblem(authorizerFailure(error));
+        }
+        if (!authorized) return sendProblem(authProblems.unauthorized());
+        const waitSeconds = rateLimiter?.(authorized.tenantId);
+        if (waitSeconds) return sendProblem(problems.rateLimited(waitSeconds));
+        event.requestContext.authorizer = authorized;
+      }
       return send(await handler(event, lambdaContext(route.handler, functionTimeoutMs)));
     }
     return sendProblem(problems.routeNotFound(req.method ?? 'GET', url.pathname));
@@ -74,6 +100,42 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+const authorizerFailure = (cause: unknown) =>
+  new RelayProblem({
+    status: 500,
+    code: 'authorizer-failure',
+    title: 'The relay could not check the API key',
+    detail: 'Nothing was sent to the terminal. Try again; if it persists, contact support.',
+    cause,
+  });
+
+function preflightHeaders(origin: string, methods: readonly string[]): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': [...methods, 'OPTIONS'].join(', '),
+    'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key',
+    'access-control-max-age': '600',
+    vary: 'Origin',
+  };
+}
+
+/** A token bucket per tenant: returns 0 when the request may pass, else seconds to wait. */
+function tokenBuckets(perSecond: number, burst: number): (tenantId: string) => number {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (tenantId) => {
+    const now = Date.now();
+    const bucket = buckets.get(tenantId) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    buckets.set(tenantId, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
   };
 }
 

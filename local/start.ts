@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkEnvironment } from '../functions/shared/environment-guard.ts';
+import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '../functions/shared/tenant-store.ts';
+import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
 import { startLocalRelay } from './local-relay.ts';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -20,8 +22,19 @@ if (external) {
 }
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+// This run's key lives in memory; tenants made with `npm run tenant -- create --local` live in
+// .local/tenants.json (hashes only) and work too, revocations included, without a restart.
+const memory = createMemoryTenantStore();
+const file = createFileTenantStore(defaultLocalTenantsFile);
+const tenantStore: TenantStore = { ...memory, findActiveKey: async (keyId) => (await memory.findActiveKey(keyId)) ?? (await file.findActiveKey(keyId)) };
+const vendor = process.env.RELAY_VENDOR_NAME ?? 'LocalPOS';
+
 const relay = await startLocalRelay({
   port,
+  tenantStore,
+  posVendorNames: [vendor],
+  apiKey: process.env.RELAY_API_KEY || undefined,
   smartConnectEnvironment: external,
   // Generous for people typing by hand; the tests use SmartConnect's ~2 minutes.
   simulator: { port: Number(process.env.SIMULATOR_PORT ?? 0), pairingCodeTtlMs: 15 * 60_000 },
@@ -32,28 +45,34 @@ const lines = [
   '',
   `SmartConnect relay (dev stage) listening on ${base}`,
   `SmartConnect environment: ${external ?? `${relay.simulator!.baseUrl} (built-in simulator)`}`,
+  '',
+  `API key (tenant allowed posVendorName "${vendor}"): ${relay.apiKey}`,
+  process.env.RELAY_API_KEY ? '  (from RELAY_API_KEY)' : '  (generated for this run; set RELAY_API_KEY to keep one across runs)',
+  '',
+  `  export RELAY_API_KEY=${relay.apiKey}`,
 ];
 if (relay.simulator) {
   const code = relay.simulator.issuePairingCode();
-  const register = '"posRegisterId":"till-1","posBusinessName":"Toys Shop","posVendorName":"Till2Go"';
+  const register = `"posRegisterId":"till-1","posBusinessName":"Toys Shop","posVendorName":"${vendor}"`;
+  const auth = `-H "Authorization: Bearer $RELAY_API_KEY"`;
   lines.push(
     '',
     `1. The simulated terminal shows pairing code ${code} (valid 15 minutes, single use). Pair a register:`,
     '',
-    `  curl -sS -X PUT ${base}/pairing/${code} \\`,
+    `  curl -sS -X PUT ${base}/pairing/${code} ${auth} \\`,
     `    -H 'Content-Type: application/json' \\`,
     `    -d '{${register},"posRegisterName":"Main Register"}'`,
     '',
     '2. Start a $12.50 purchase. Run it twice: the same Idempotency-Key gives back the same transaction,',
     '   and the terminal is asked once. (Amounts whose cents are 51–61 script other outcomes: see the README.)',
     '',
-    `  curl -sS -X POST ${base}/transactions \\`,
+    `  curl -sS -X POST ${base}/transactions ${auth} \\`,
     `    -H 'Content-Type: application/json' -H 'Idempotency-Key: ${randomUUID()}' \\`,
     `    -d '{"transactionType":"Card.Purchase",${register},"amountTotal":1250}'`,
     '',
     '3. Follow it with the id from the answer (the simulated terminal answers after about 3 s):',
     '',
-    `  curl -sS ${base}/transactions/<id>`,
+    `  curl -sS ${base}/transactions/<id> ${auth}`,
     '',
     'A new pairing code from the simulated terminal:',
     '',

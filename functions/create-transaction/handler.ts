@@ -3,7 +3,7 @@
  * Idempotency-Key, and answers at once (202); the outcome is followed in the background.
  */
 import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
-import { tenantIdOf } from '../shared/tenant-context.ts';
+import { assertVendorAllowed, requireTenant } from '../shared/tenant-context.ts';
 import { transactionRequest } from '../shared/transaction-request.ts';
 import { toResource } from '../shared/transaction-resource.ts';
 import { requireTransactionsTable, transactions } from '../shared/transactions-runtime.ts';
@@ -13,8 +13,10 @@ import { idempotencyKeySchema } from './request.ts';
 export async function createTransaction(event: JsonEvent) {
   const idempotencyKey = parseOrThrow(idempotencyKeySchema, event.headers['idempotency-key'], 'Idempotency-Key');
   const request = parseOrThrow(transactionRequest, event.body);
+  const tenant = requireTenant(event);
+  assertVendorAllowed(tenant, request.posVendorName);
   requireTransactionsTable();
-  const { replayed, record } = await transactions.create(tenantIdOf(event), idempotencyKey, request);
+  const { replayed, record } = await transactions.create(tenant.tenantId, idempotencyKey, request);
   const resource = toResource(record);
   return jsonResponse(replayed ? 200 : 202, resource, {
     location: resource.links.self,

@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
 import { RelayProblem } from '../shared/problem.ts';
-import { tenantIdOf } from '../shared/tenant-context.ts';
+import { requireTenant } from '../shared/tenant-context.ts';
 import { toResource } from '../shared/transaction-resource.ts';
 import { requireTransactionsTable, transactionStore } from '../shared/transactions-runtime.ts';
 import { parseOrThrow } from '../shared/validation.ts';
@@ -22,7 +22,7 @@ export async function getTransaction(event: ApiEvent) {
   requireTransactionsTable();
   const record = await transactionStore.get(id);
   // Another tenant's transaction is indistinguishable from a missing one.
-  if (!record || record.tenantId !== tenantIdOf(event)) throw transactionNotFound(id);
+  if (!record || record.tenantId !== requireTenant(event).tenantId) throw transactionNotFound(id);
   return jsonResponse(200, toResource(record));
 }
 

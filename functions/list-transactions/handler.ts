@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
 import { problems } from '../shared/problem.ts';
-import { tenantIdOf } from '../shared/tenant-context.ts';
+import { requireTenant } from '../shared/tenant-context.ts';
 import { toResource } from '../shared/transaction-resource.ts';
 import { InvalidCursorError } from '../shared/transaction-store.ts';
 import { requireTransactionsTable, transactionStore } from '../shared/transactions-runtime.ts';
@@ -24,7 +24,7 @@ export async function listTransactions(event: ApiEvent) {
   requireTransactionsTable();
   let page;
   try {
-    page = await transactionStore.listByRegister(tenantIdOf(event), query.posRegisterId, Number(query.limit ?? 20), query.cursor);
+    page = await transactionStore.listByRegister(requireTenant(event).tenantId, query.posRegisterId, Number(query.limit ?? 20), query.cursor);
   } catch (error) {
     if (error instanceof InvalidCursorError) throw problems.invalidRequest([{ field: 'cursor', message: error.message }]);
     throw error;

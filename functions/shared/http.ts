@@ -3,12 +3,16 @@
  * bodies, security headers, request-scoped logging and RFC 9457 error responses.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { problemContentType, problems, RelayProblem } from './problem.ts';
+import { problemResponse, problems, RelayProblem } from './problem.ts';
+
+export { problemResponse };
+import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
@@ -17,14 +21,6 @@ export type JsonEvent<TBody = unknown> = Omit<ApiEvent, 'body'> & { body: TBody 
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
-}
-
-export function problemResponse(problem: RelayProblem): ApiResult {
-  return {
-    statusCode: problem.status,
-    headers: { 'content-type': problemContentType, ...problem.headers },
-    body: JSON.stringify(problem.toBody()),
-  };
 }
 
 /** Turns anything thrown into a problem response; a stray exception becomes a logged 500. */
@@ -47,10 +43,15 @@ const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   },
 });
 
-// API Gateway sends `body: null` when there is none; the parser wants text to report on.
-const emptyBodyAsText = (): MiddlewareObj<ApiEvent, ApiResult> => ({
+/** Largest JSON body accepted: a sale's SaleData with many line items fits well inside. */
+export const maxBodyBytes = 64 * 1024;
+
+// API Gateway sends `body: null` when there is none; the parser wants text to report on. Oversized
+// bodies are refused before they are parsed.
+const boundedBody = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   before: (request) => {
     request.event.body ??= '';
+    if (Buffer.byteLength(request.event.body) > maxBodyBytes) throw problems.requestTooLarge(maxBodyBytes);
   },
 });
 
@@ -61,16 +62,24 @@ export interface HttpHandlerOptions {
 
 const securityHeaders = httpSecurityHeaders();
 
+// Browser POS front-ends on the stage's configured origins only; no CORS headers at all otherwise.
+const corsOrigins = (process.env[RuntimeEnv.corsAllowedOrigins] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+const cors = corsOrigins.length
+  ? httpCors({ origins: corsOrigins, exposeHeaders: 'Location, Idempotent-Replayed, Retry-After', vary: 'Origin' })
+  : undefined;
+
 export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   handle: (event: TEvent, context: Context) => Promise<ApiResult>,
   options: HttpHandlerOptions = {},
 ) {
   // Middy's early-timeout would arm a timer per request; the SmartConnect call has its own deadline.
+  // after/onError run in reverse order: problems are rendered first, then CORS and security headers
+  // are added to every answer, errors included.
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(securityHeaders)
-    .use(problemResponses())
-    .use(httpHeaderNormalizer());
-  if (options.jsonBody) stack.use(emptyBodyAsText()).use(httpJsonBodyParser());
+    .use(securityHeaders);
+  if (cors) stack.use(cors);
+  stack.use(problemResponses()).use(httpHeaderNormalizer());
+  if (options.jsonBody) stack.use(boundedBody()).use(httpJsonBodyParser());
   return stack.handler(handle as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
 }

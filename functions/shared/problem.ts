@@ -55,6 +55,15 @@ export class RelayProblem extends Error {
   }
 }
 
+/** The API Gateway proxy result for a problem (kept here, free of runtime imports, for the local server). */
+export function problemResponse(problem: RelayProblem): { statusCode: number; headers: Record<string, string>; body: string } {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': problemContentType, ...problem.headers },
+    body: JSON.stringify(problem.toBody()),
+  };
+}
+
 export interface FieldError {
   readonly field: string;
   readonly message: string;
@@ -87,6 +96,23 @@ export const problems = {
       code: 'unsupported-media-type',
       title: 'The request body must be JSON',
       detail: 'Nothing was sent to the terminal. Send the body with Content-Type: application/json.',
+    }),
+
+  requestTooLarge: (limitBytes: number) =>
+    new RelayProblem({
+      status: 413,
+      code: 'request-too-large',
+      title: 'The request body is too large',
+      detail: `Nothing was sent to the terminal. Request bodies are limited to ${Math.round(limitBytes / 1024)} KB.`,
+    }),
+
+  rateLimited: (retryAfterSeconds: number) =>
+    new RelayProblem({
+      status: 429,
+      code: 'rate-limited',
+      title: 'Too many requests',
+      detail: `Nothing was sent to the terminal. Your account's request rate is over its limit: wait ${retryAfterSeconds} s and try again.`,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
 
   routeNotFound: (method: string, path: string) =>

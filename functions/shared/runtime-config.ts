@@ -24,6 +24,10 @@ export const RuntimeEnv = {
   pollIntervalMs: 'POLL_INTERVAL_MS',
   /** How long after its POST SmartConnect's polling token lives (seconds). */
   smartConnectTokenTtlSeconds: 'SMARTCONNECT_TOKEN_TTL_SECONDS',
+  /** DynamoDB table of tenants (POS platforms) and their API key hashes; read by the authorizer. */
+  tenantsTable: 'TENANTS_TABLE',
+  /** Browser origins allowed to call the API, comma-separated (empty: no CORS). */
+  corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
 } as const;
 
 export type Stage = 'dev' | 'prod';

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 
 export const cdkOut = new URL('../../cdk.out/', import.meta.url).pathname;
 
@@ -45,7 +45,7 @@ process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result));
 
 export function invokeBundle(
   fn: SynthesizedFunction,
-  event: Partial<APIGatewayProxyEvent>,
+  event: object,
   extraEnv: Record<string, string>,
 ): Promise<APIGatewayProxyResult> {
   return new Promise((resolve, reject) => {

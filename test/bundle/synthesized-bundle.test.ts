@@ -29,6 +29,8 @@ const pairingEvent = (code: string, body: unknown = validPairing) => ({
   queryStringParameters: null,
   body: JSON.stringify(body),
   isBase64Encoded: false,
+  // What API Gateway adds once the authorizer has accepted the tenant's key.
+  requestContext: { stage: 'dev', authorizer: { principalId: 'bundle-tenant', tenantId: 'bundle-tenant', keyId: 'bundletest12', posVendorNames: '["Till2Go"]' } },
 });
 
 const pairingFunction = (stage: string): SynthesizedFunction => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import type { Simulator } from '../../local/simulator/index.ts';
-import { call, expectProblem, pairRequest, validPairing } from '../support/relay-client.ts';
+import { authorization, call, expectProblem, pairRequest, validPairing } from '../support/relay-client.ts';
 
 const timeoutMs = 1_500;
 let relay: LocalRelay;
@@ -17,7 +17,7 @@ beforeEach(() => sim.clearRequests());
 describe('PUT /pairing/{pairingCode}', () => {
   test('pairs the register and relays exactly the documented SmartConnect request', async () => {
     const code = sim.issuePairingCode();
-    const answer = await pairRequest(relay.url, code);
+    const answer = await pairRequest(relay, code);
 
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
@@ -41,7 +41,7 @@ describe('PUT /pairing/{pairingCode}', () => {
   test('sends the optional contact fields under SmartConnect names', async () => {
     const code = sim.issuePairingCode();
     const contact = { contactName: 'John Doe', address: '1 Queen St', city: 'Auckland', state: 'Auckland', zipCode: '1010', email: 'john@toys.example', phone: '09 1234567' };
-    const answer = await pairRequest(relay.url, code, { ...validPairing, contactName: contact.contactName, address: contact.address, city: contact.city, state: contact.state, zipCode: contact.zipCode, email: contact.email, phone: contact.phone });
+    const answer = await pairRequest(relay, code, { ...validPairing, contactName: contact.contactName, address: contact.address, city: contact.city, state: contact.state, zipCode: contact.zipCode, email: contact.email, phone: contact.phone });
     expect(answer.status).toBe(200);
     expect(sim.requests[0]!.form).toMatchObject({
       'Contact Name': 'John Doe',
@@ -55,7 +55,7 @@ describe('PUT /pairing/{pairingCode}', () => {
   });
 
   test('answers with security headers', async () => {
-    const answer = await pairRequest(relay.url, sim.issuePairingCode());
+    const answer = await pairRequest(relay, sim.issuePairingCode());
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
     expect(answer.headers.get('strict-transport-security')).toMatch(/max-age=/);
   });
@@ -78,31 +78,31 @@ describe('bad input answers 4xx JSON and never reaches SmartConnect', () => {
     ['a JSON string body', '12345678', '"text"'],
   ];
   test.each(bad)('%s → 400 invalid-request', async (_label, code, body) => {
-    const answer = await pairRequest(relay.url, code, body);
+    const answer = await pairRequest(relay, code, body);
     expectProblem(answer, 400, 'invalid-request');
     expect(answer.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String), message: expect.any(String) })]));
     expect(sim.requests).toHaveLength(0);
   });
 
   test('malformed JSON → 400 malformed-json', async () => {
-    expectProblem(await pairRequest(relay.url, '12345678', '{"posRegisterId":'), 400, 'malformed-json');
+    expectProblem(await pairRequest(relay, '12345678', '{"posRegisterId":'), 400, 'malformed-json');
     expect(sim.requests).toHaveLength(0);
   });
 
   test('no body → 400', async () => {
-    const answer = await call(`${relay.url}/pairing/12345678`, { method: 'PUT', headers: { 'content-type': 'application/json' } });
+    const answer = await call(`${relay.url}/pairing/12345678`, { method: 'PUT', headers: { 'content-type': 'application/json', ...authorization(relay) } });
     expect(answer.status).toBe(400);
     expect(sim.requests).toHaveLength(0);
   });
 
   test('a form-encoded body → 415 unsupported-media-type', async () => {
-    const answer = await pairRequest(relay.url, '12345678', 'POSRegisterID=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    const answer = await pairRequest(relay, '12345678', 'POSRegisterID=x', { 'content-type': 'application/x-www-form-urlencoded' });
     expectProblem(answer, 415, 'unsupported-media-type');
     expect(sim.requests).toHaveLength(0);
   });
 
   test('a prototype-pollution key is refused', async () => {
-    const answer = await pairRequest(relay.url, '12345678', `{"__proto__":{"x":1},${JSON.stringify(validPairing).slice(1)}`);
+    const answer = await pairRequest(relay, '12345678', `{"__proto__":{"x":1},${JSON.stringify(validPairing).slice(1)}`);
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(sim.requests).toHaveLength(0);
@@ -116,7 +116,7 @@ describe('bad input answers 4xx JSON and never reaches SmartConnect', () => {
 
 describe('SmartConnect refusals pass through with their words', () => {
   test('an unknown pairing code → 400 with SmartConnect message', async () => {
-    const answer = await pairRequest(relay.url, '99999999');
+    const answer = await pairRequest(relay, '99999999');
     expectProblem(answer, 400, 'smartconnect-rejected');
     expect(answer.body.detail).toBe('Invalid Pairing Code. Please make sure you entered the code correctly');
     expect(answer.body.smartConnectStatus).toBe(400);
@@ -125,13 +125,13 @@ describe('SmartConnect refusals pass through with their words', () => {
 
   test('a code works once', async () => {
     const code = sim.issuePairingCode();
-    expect((await pairRequest(relay.url, code)).status).toBe(200);
-    expectProblem(await pairRequest(relay.url, code), 400, 'smartconnect-rejected');
+    expect((await pairRequest(relay, code)).status).toBe(200);
+    expectProblem(await pairRequest(relay, code), 400, 'smartconnect-rejected');
   });
 
   test('a 429 keeps its status and Retry-After', async () => {
     sim.failNext('pairing', { kind: 'status', status: 429, body: '{"error":"device is busy"}', headers: { 'content-type': 'application/json', 'retry-after': '3' } });
-    const answer = await pairRequest(relay.url, sim.issuePairingCode());
+    const answer = await pairRequest(relay, sim.issuePairingCode());
     expectProblem(answer, 429, 'smartconnect-rejected');
     expect(answer.body.detail).toBe('device is busy');
     expect(answer.headers.get('retry-after')).toBe('3');
@@ -139,7 +139,7 @@ describe('SmartConnect refusals pass through with their words', () => {
 
   test('a 404 without a body says the environment may be wrong', async () => {
     sim.failNext('pairing', { kind: 'status', status: 404 });
-    const answer = await pairRequest(relay.url, sim.issuePairingCode());
+    const answer = await pairRequest(relay, sim.issuePairingCode());
     expectProblem(answer, 404, 'smartconnect-rejected');
     expect(answer.body.detail).toMatch(/environment may be wrong/);
   });
@@ -155,14 +155,14 @@ describe('upstream faults answer 502/504 in bounded time, and are never resent',
     ['a redirect', { kind: 'redirect', location: 'https://127.0.0.1:1/elsewhere' } as const],
   ])('%s → 502 smartconnect-unavailable, sent once', async (_label, fault) => {
     sim.failNext('pairing', fault);
-    const answer = await pairRequest(relay.url, sim.issuePairingCode());
+    const answer = await pairRequest(relay, sim.issuePairingCode());
     expectProblem(answer, 502, 'smartconnect-unavailable');
     expect(sim.requests).toHaveLength(1);
   });
 
   test('no answer in time → 504 smartconnect-timeout shortly after the deadline, sent once', async () => {
     sim.failNext('pairing', { kind: 'hang' });
-    const answer = await pairRequest(relay.url, sim.issuePairingCode());
+    const answer = await pairRequest(relay, sim.issuePairingCode());
     expectProblem(answer, 504, 'smartconnect-timeout');
     expect(answer.elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 50);
     expect(answer.elapsedMs).toBeLessThan(timeoutMs + 1_000);
@@ -171,6 +171,6 @@ describe('upstream faults answer 502/504 in bounded time, and are never resent',
 
   test('a slow answer inside the deadline still succeeds', async () => {
     sim.failNext('pairing', { kind: 'delay', ms: 300 });
-    expect((await pairRequest(relay.url, sim.issuePairingCode())).status).toBe(200);
+    expect((await pairRequest(relay, sim.issuePairingCode())).status).toBe(200);
   });
 });

@@ -32,7 +32,7 @@ test.each([officialEnvironments.prod, 'https://api.smart-connect.cloud./POS', 'h
   'dev refuses production (%s) with a 500 and never looks it up',
   async (value) => {
     relay.ssm.set(relay.parameterName, value);
-    const answer = await pairRequest(relay.url, '12345678');
+    const answer = await pairRequest(relay, '12345678');
     expectProblem(answer, 500, 'relay-misconfigured');
     expect(answer.body.detail).toMatch(/must not use SmartConnect production/);
     expect(lookups.filter((host) => host.includes('smart-connect'))).toEqual([]);

@@ -15,7 +15,7 @@ afterAll(() => relay.close());
 beforeEach(() => sim.clearRequests());
 
 test('prod refuses a non-production environment with a 500 naming the problem, and sends nothing', async () => {
-  const answer = await pairRequest(relay.url, sim.issuePairingCode());
+  const answer = await pairRequest(relay, sim.issuePairingCode());
   expectProblem(answer, 500, 'relay-misconfigured');
   expect(answer.body.detail).toMatch(/prod stage only talks to https:\/\/api\.smart-connect\.cloud\/POS/);
   expect(sim.requests).toHaveLength(0);
@@ -23,11 +23,11 @@ test('prod refuses a non-production environment with a 500 naming the problem, a
 
 test('prod refuses plain HTTP', async () => {
   relay.ssm.set(relay.parameterName, 'http://api.smart-connect.cloud/POS');
-  const answer = await pairRequest(relay.url, sim.issuePairingCode());
+  const answer = await pairRequest(relay, sim.issuePairingCode());
   expectProblem(answer, 500, 'relay-misconfigured');
   expect(answer.body.detail).toMatch(/must use https/);
 });
 
 test('bad input is still a 400 before any configuration is read', async () => {
-  expectProblem(await pairRequest(relay.url, 'abc'), 400, 'invalid-request');
+  expectProblem(await pairRequest(relay, 'abc'), 400, 'invalid-request');
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { request } from 'node:https';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
-import { call } from '../support/relay-client.ts';
-import { createTransaction, getTransaction, pairedRegister, smartConnectPolls, waitForFinal } from '../support/transactions.ts';
+import { createTransaction, getTransaction, listTransactions, pairedRegister, smartConnectPolls, waitForFinal } from '../support/transactions.ts';
 
 // SmartConnect here rate-limits polls closer than 1 s (429 + Retry-After: 1) while the relay would
 // poll every 200 ms, and its polling token lives only 3 s, so back-off and expiry are observable.
@@ -39,7 +38,7 @@ test('crash and recover: the POS loses its response, finds the transaction by re
   await createTransaction(relay, { transactionType: 'Card.Purchase', ...register, amountTotal: 1258 }, 'sale-42-attempt-1');
 
   // It restarts knowing only its register id.
-  const listed = await call(`${relay.url}/transactions?posRegisterId=${encodeURIComponent(register.posRegisterId)}`);
+  const listed = await listTransactions(relay, `posRegisterId=${encodeURIComponent(register.posRegisterId)}`);
   expect(listed.status).toBe(200);
   const [found] = listed.body.items as { id: string; request: { amountTotal: number } }[];
   expect(found!.request.amountTotal).toBe(1258);

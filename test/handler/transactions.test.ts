@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
-import { expectProblem } from '../support/relay-client.ts';
-import { createTransaction, getTransaction, pairedRegister, smartConnectPolls, smartConnectPosts, waitForFinal } from '../support/transactions.ts';
+import { expectProblem, pairRequest } from '../support/relay-client.ts';
+import { createTransaction, getTransaction, listTransactions, pairedRegister, smartConnectPolls, smartConnectPosts, waitForFinal } from '../support/transactions.ts';
 
 // A fast terminal and a fast poll loop, so whole transactions finish in well under a second.
 let relay: LocalRelay;
@@ -243,7 +243,7 @@ describe('SmartConnect refusals and faults on create', () => {
     expect(refused.body.detail).toBe('This register is not paired to a device, please pair it first.');
     // Pair it the way the POS would, then retry with the same key.
     const code = relay.simulator!.issuePairingCode();
-    await fetch(`${relay.url}/pairing/${code}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...register, posRegisterName: 'Till' }) });
+    expect((await pairRequest(relay, code, { ...register, posRegisterName: 'Till' })).status).toBe(200);
     const retried = await createTransaction(relay, purchase(register, 100), key);
     expect(retried.status).toBe(202);
   });
@@ -308,7 +308,7 @@ describe('reading', () => {
       ids.push(String(created.body.id));
       await waitForFinal(relay, String(created.body.id));
     }
-    const list = (query: string) => fetch(`${relay.url}/transactions?${query}`).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const list = (query: string) => listTransactions(relay, query);
     const first = await list(`posRegisterId=${register.posRegisterId}&limit=2`);
     expect(first.status).toBe(200);
     expect((first.body.items as { id: string }[]).map((t) => t.id)).toEqual([ids[2], ids[1]]);

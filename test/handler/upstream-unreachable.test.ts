@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => relay.close());
 
 test('connection refused → 502 that says the relay could not connect, quickly', async () => {
-  const answer = await pairRequest(relay.url, '12345678');
+  const answer = await pairRequest(relay, '12345678');
   expectProblem(answer, 502, 'smartconnect-unavailable');
   expect(answer.body.detail).toMatch(/could not connect to SmartConnect \(ECONNREFUSED\)/);
   expect(answer.elapsedMs).toBeLessThan(2_000);

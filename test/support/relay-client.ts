@@ -20,10 +20,18 @@ export const validPairing = {
   posVendorName: 'Till2Go',
 } as const;
 
-export function pairRequest(relayUrl: string, code: string, body: unknown = validPairing, headers: Record<string, string> = {}) {
-  return call(`${relayUrl}/pairing/${code}`, {
+/** A local relay and the API key its tests call it with. */
+export interface RelayTarget {
+  readonly url: string;
+  readonly apiKey: string;
+}
+
+export const authorization = (relay: Pick<RelayTarget, 'apiKey'>) => ({ authorization: `Bearer ${relay.apiKey}` });
+
+export function pairRequest(relay: RelayTarget, code: string, body: unknown = validPairing, headers: Record<string, string> = {}) {
+  return call(`${relay.url}/pairing/${code}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...authorization(relay), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }

@@ -1,7 +1,7 @@
 /** Helpers for transaction tests against a local relay. */
 import { randomUUID } from 'node:crypto';
 import type { LocalRelay } from '../../local/local-relay.ts';
-import { call, type RelayAnswer } from './relay-client.ts';
+import { authorization, call, type RelayAnswer } from './relay-client.ts';
 
 export interface Register {
   readonly posRegisterId: string;
@@ -15,7 +15,7 @@ export async function pairedRegister(relay: LocalRelay, vendor = 'TestPOS', head
   const code = relay.simulator!.issuePairingCode();
   const answer = await call(`${relay.url}/pairing/${code}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...authorization(relay), ...headers },
     body: JSON.stringify({ ...register, posRegisterName: 'Till 1' }),
   });
   if (answer.status !== 200) throw new Error(`pairing failed: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -26,12 +26,16 @@ export async function pairedRegister(relay: LocalRelay, vendor = 'TestPOS', head
 export function createTransaction(relay: LocalRelay, body: unknown, idempotencyKey: string | null = randomUUID(), headers: Record<string, string> = {}): Promise<RelayAnswer> {
   return call(`${relay.url}/transactions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(idempotencyKey === null ? {} : { 'idempotency-key': idempotencyKey }), ...headers },
+    headers: { 'content-type': 'application/json', ...authorization(relay), ...(idempotencyKey === null ? {} : { 'idempotency-key': idempotencyKey }), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
 
-export const getTransaction = (relay: LocalRelay, id: string, headers: Record<string, string> = {}) => call(`${relay.url}/transactions/${id}`, { headers });
+export const getTransaction = (relay: LocalRelay, id: string, headers: Record<string, string> = {}) =>
+  call(`${relay.url}/transactions/${id}`, { headers: { ...authorization(relay), ...headers } });
+
+export const listTransactions = (relay: LocalRelay, query: string, headers: Record<string, string> = {}) =>
+  call(`${relay.url}/transactions?${query}`, { headers: { ...authorization(relay), ...headers } });
 
 /** Polls the relay (not SmartConnect) until the transaction is final. */
 export async function waitForFinal(relay: LocalRelay, id: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {

@@ -1,0 +1,32 @@
+/**
+ * Lambda entry point of the API Gateway REQUEST authorizer (see authorizer.ts). Everything is built
+ * once per container from the environment. It imports neither runtime.ts (SSM, got) nor zod: only
+ * the DynamoDB document client and the logger, so cold starts stay small.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { createDynamoTenantStore, tenantTableClientConfig } from '../shared/tenant-store.ts';
+import { RuntimeEnv } from '../shared/runtime-config.ts';
+import { createAuthorizer, type AuthorizerResult } from './authorizer.ts';
+
+const env = process.env;
+
+export const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'smartconnect-relay' });
+
+const tableName = env[RuntimeEnv.tenantsTable];
+
+export const tenantStore = createDynamoTenantStore(DynamoDBDocumentClient.from(new DynamoDBClient(tenantTableClientConfig(env))), tableName ?? '');
+
+const authorize = createAuthorizer({ store: tenantStore, logger });
+
+export async function handler(event: APIGatewayRequestAuthorizerEvent, context?: Context): Promise<AuthorizerResult> {
+  if (context) logger.addContext(context);
+  // A missing table name is a deployment fault: answer 500 (AUTHORIZER_FAILURE), never a misleading 401.
+  if (!tableName) {
+    logger.error(`${RuntimeEnv.tenantsTable} is not set`);
+    throw new Error(`${RuntimeEnv.tenantsTable} is not set`);
+  }
+  return authorize(event);
+}
