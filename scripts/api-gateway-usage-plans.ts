@@ -35,6 +35,7 @@ import {
   type ThrottleSettings,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
+import { awsClientConfig } from '../functions/shared/aws-client-config.ts';
 import type { Stage } from '../functions/shared/runtime-config.ts';
 import type { TenantThrottling, UsagePlanBinding } from '../functions/shared/tenant-store.ts';
 import type { UsagePlanProvisioner, UsagePlanTenant } from './usage-plans.ts';
@@ -85,23 +86,7 @@ export class UsagePlanError extends Error {
  * process.env, decides), and placeholder credentials for a loopback endpoint without any.
  */
 export function apiGatewayClientConfig(vars: NodeJS.ProcessEnv, overrides: APIGatewayClientConfig = {}): APIGatewayClientConfig {
-  const config: APIGatewayClientConfig = { maxAttempts: 4, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 }, ...overrides };
-  const endpoint = vars.AWS_ENDPOINT_URL_API_GATEWAY;
-  if (endpoint) config.endpoint ??= endpoint;
-  if (endpoint && isLoopback(endpoint)) {
-    config.region ??= vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local';
-    if (!vars.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' };
-  }
-  return config;
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
+  return { maxAttempts: 4, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 }, ...awsClientConfig(vars, 'API_GATEWAY'), ...overrides };
 }
 
 export interface ApiGatewayUsagePlansOptions {

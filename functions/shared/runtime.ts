@@ -5,6 +5,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { awsClientConfig } from './aws-client-config.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
 import { createEnvironmentResolver, ParameterMissingError } from './smartconnect-environment.ts';
 import { createSmartConnectClient } from './smartconnect-client.ts';
@@ -41,30 +42,7 @@ export const smartConnect = createSmartConnectClient({
   timeoutMs: positiveNumber(env[RuntimeEnv.smartConnectTimeoutMs], defaults.smartConnectTimeoutMs),
 });
 
-/**
- * Client settings for an AWS service. When the service's endpoint is a loopback stand-in (tests,
- * local runs, a bundle run by hand), never let the default credential chain fall through to the
- * EC2 metadata service: that lookup would leave the machine.
- */
-export function awsClientConfig(vars: NodeJS.ProcessEnv, service: 'SSM' | 'DYNAMODB' | 'SQS'): { region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
-  const endpoint = vars[`AWS_ENDPOINT_URL_${service}`];
-  if (!endpoint || !isLoopback(endpoint)) return {};
-  return {
-    region: vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local',
-    ...(vars.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' } }),
-  };
-}
-
 /** Short SSM timeouts (≤ 3 s with the retry) keep a slow SSM well inside the function timeout. */
 export function ssmClientConfig(vars: NodeJS.ProcessEnv): SSMClientConfig {
   return { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 }, ...awsClientConfig(vars, 'SSM') };
-}
-
-export function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
 }

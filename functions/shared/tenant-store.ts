@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateApiKey, generateKeyId, hashApiKey, isKeyId, parseApiKey } from './api-keys.ts';
+import { awsClientConfig } from './aws-client-config.ts';
 import { tenantTable } from './tenant-table.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -547,24 +548,7 @@ export function createDynamoTenantStore(db: DynamoDBDocumentClient, tableName: s
  * service.
  */
 export function tenantTableClientConfig(vars: NodeJS.ProcessEnv, overrides: DynamoDBClientConfig = {}): DynamoDBClientConfig {
-  const config: DynamoDBClientConfig = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 }, ...overrides };
-  const endpoint = vars.AWS_ENDPOINT_URL_DYNAMODB;
-  // Explicit, so a caller's `vars` (not only process.env) decide the endpoint.
-  if (endpoint) config.endpoint ??= endpoint;
-  if (endpoint && isLoopback(endpoint)) {
-    config.region ??= vars.AWS_REGION ?? vars.AWS_DEFAULT_REGION ?? 'local';
-    if (!vars.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local-stand-in', secretAccessKey: 'local-stand-in' };
-  }
-  return config;
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
+  return { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 }, ...awsClientConfig(vars, 'DYNAMODB'), ...overrides };
 }
 
 // ---------------------------------------------------------------------------------------------

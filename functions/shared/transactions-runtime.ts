@@ -9,7 +9,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { inProcessPollScheduler, sqsPollScheduler, type PollScheduler } from './poll-scheduler.ts';
 import { problems } from './problem.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
-import { awsClientConfig, logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
+import { awsClientConfig } from './aws-client-config.ts';
+import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
 
