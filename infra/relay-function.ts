@@ -10,6 +10,7 @@ import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { RuntimeEnv } from '../functions/shared/runtime-config.ts';
 import type { StageConfig } from './stages.ts';
+import type { TenantsTable } from './tenants-table.ts';
 import type { TransactionsTable } from './transactions-table.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +34,12 @@ export interface RelayFunctionProps {
    * @default config.lambdaTimeoutSeconds
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Whether the function calls SmartConnect: then its timeout must leave room for the SmartConnect
+   * deadline, which it learns from its environment. The authorizer does not, and runs on a few seconds.
+   * @default true
+   */
+  readonly callsSmartConnect?: boolean;
 }
 
 /** `read`: get one transaction and list a register's; `write`: create and change them (no list). */
@@ -49,7 +56,8 @@ export class RelayFunction extends NodejsFunction {
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(handler)) {
       throw new Error(`Handler "${handler}" must be a kebab-case folder name under functions/.`);
     }
-    if (config.smartConnectTimeoutMs >= timeoutSeconds * 1000) {
+    const callsSmartConnect = props.callsSmartConnect ?? true;
+    if (callsSmartConnect && config.smartConnectTimeoutMs >= timeoutSeconds * 1000) {
       throw new Error(
         `Stage ${config.stage}: the SmartConnect deadline (${config.smartConnectTimeoutMs} ms) must end before the Lambda timeout of ${handler} (${timeoutSeconds} s), or the handler is killed before it can answer.`,
       );
@@ -85,7 +93,7 @@ export class RelayFunction extends NodejsFunction {
       logGroup,
       environment: {
         [RuntimeEnv.stage]: config.stage,
-        [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
+        ...(callsSmartConnect ? { [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs) } : {}),
         POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
@@ -151,6 +159,24 @@ export class RelayFunction extends NodejsFunction {
     this.addEnvironment(RuntimeEnv.pollQueueUrl, queue.queueUrl);
     this.addEnvironment(RuntimeEnv.poller, 'sqs');
     this.addEnvironment(RuntimeEnv.pollIntervalMs, String(this.config.pollIntervalMs));
+  }
+
+  /**
+   * Lets the function (the authorizer) look tenants and keys up: exactly `dynamodb:GetItem` on
+   * exactly the tenants table (the store's `findActiveKey` reads one key item and one tenant item),
+   * and tells the code the table's name.
+   */
+  readTenants(table: TenantsTable): void {
+    this.allow(['dynamodb:GetItem'], table.tableArn);
+    this.addEnvironment(RuntimeEnv.tenantsTable, table.plainName);
+  }
+
+  /**
+   * Tells an HTTP function which browser origins it may answer with `Access-Control-Allow-Origin`
+   * (comma-separated; empty: none). API Gateway answers the preflights; the handlers the requests.
+   */
+  answerBrowserOrigins(origins: readonly string[]): void {
+    this.addEnvironment(RuntimeEnv.corsAllowedOrigins, origins.join(','));
   }
 
   private allow(actions: string[], resource: string): void {

@@ -1,43 +1,73 @@
-import { CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  ApiKeySourceType,
   EndpointType,
+  IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  Period,
+  RequestAuthorizer,
   RestApi,
+  type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { checkEnvironment } from '../functions/shared/environment-guard.ts';
 import { minimumPollIntervalMs } from '../functions/shared/runtime-config.ts';
-import { relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
+import { relayAuthorizer, relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
 import { addGatewayProblems } from './gateway-problems.ts';
 import { PollQueue } from './poll-queue.ts';
 import { RelayFunction } from './relay-function.ts';
 import type { StageConfig } from './stages.ts';
+import { TenantsTable } from './tenants-table.ts';
 import { TransactionsTable } from './transactions-table.ts';
+import { wafRateLimitBounds, WebFirewall } from './web-firewall.ts';
 
 type Need = RelayRoute['needs'][number];
 
 // API Gateway cuts every integration off at 29 s; a longer Lambda timeout would only hide that.
 const integrationTimeoutSeconds = 29;
 
+/**
+ * The authorizer makes two consistent DynamoDB reads: a healthy call takes milliseconds. Past this,
+ * Lambda stops it and API Gateway answers AUTHORIZER_FAILURE (the same 500 problem as a store failure).
+ */
+const authorizerTimeoutSeconds = 5;
+
+/** API Gateway's bounds for an authorizer's result cache. */
+const authorizerCacheBounds = { min: 0, max: 3600 } as const;
+
+/** What a browser front-end may send and read (the handlers set the same exposed headers on their answers). */
+const corsAllowHeaders = ['Authorization', 'Content-Type', 'Idempotency-Key'];
+const corsExposeHeaders = ['Location', 'Idempotent-Replayed', 'Retry-After'];
+/** How long a browser may reuse a preflight answer (the local server sends the same). */
+const corsMaxAge = Duration.minutes(10);
+
 export interface RelayStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
 /**
- * One stage of the relay: SSM environment parameter, REST API, one function per route, the
- * transactions table, and the poll queue with the worker that follows each transaction.
+ * One stage of the relay: SSM environment parameter, REST API behind a Lambda authorizer (per-tenant
+ * API keys from the tenants table, metered by usage plans) and, when the stage config says so, AWS
+ * WAF; one function per route, the transactions table, and the poll queue with the worker that
+ * follows each transaction.
  */
 export class RelayStack extends Stack {
   readonly api: RestApi;
   readonly environmentParameter: StringParameter;
   readonly transactionsTable: TransactionsTable;
+  readonly tenantsTable: TenantsTable;
+  readonly authorizer: RequestAuthorizer;
+  /** `smartconnect-relay-<stage>`: the admin CLI adds each tenant's usage-plan API key to it (or gives the tenant a plan of its own). */
+  readonly defaultUsagePlan: UsagePlan;
+  /** Only on stages whose config enables WAF. */
+  readonly webFirewall?: WebFirewall;
   readonly pollQueue: PollQueue;
-  /** Every function of the stage, by handler folder (routes and workers). */
+  /** Every function of the stage, by handler folder (routes, workers and the authorizer). */
   readonly functions: Readonly<Record<string, RelayFunction>>;
 
   constructor(scope: Construct, id: string, props: RelayStackProps) {
@@ -52,6 +82,7 @@ export class RelayStack extends Stack {
       );
     }
     checkTransactionSettings(config);
+    checkAccessSettings(config);
     Tags.of(this).add('Stage', config.stage);
     Tags.of(this).add('Service', 'smartconnect-relay');
 
@@ -73,8 +104,12 @@ export class RelayStack extends Stack {
       endpointTypes: [EndpointType.REGIONAL],
       // The account-wide CloudWatch role lives in ApiGatewayAccountStack (see there for why).
       cloudWatchRole: false,
+      // Usage plans meter the key the authorizer returns (`usageIdentifierKey`, from the tenant record):
+      // clients never send or even see a usage-plan key, so an X-API-Key header grants nothing.
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       deployOptions: {
         stageName: config.stage,
+        // The whole stage's ceiling, all tenants together; each tenant has its usage plan's limits too.
         throttlingRateLimit: config.throttling.rateLimit,
         throttlingBurstLimit: config.throttling.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
@@ -114,19 +149,29 @@ export class RelayStack extends Stack {
       reason:
         'Requests are validated in each handler with its zod schema, so the deployed API and the local server refuse the same requests with the same RFC 9457 problem.',
     });
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'WAF is out of scope for this issue and comes with a later one; until then stage throttling from the stage config bounds the request rate.',
-    });
+    if (config.waf.enabled) {
+      this.webFirewall = new WebFirewall(this, 'WebFirewall', { config, apiStage: this.api.deploymentStage });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          `WAF disabled for ${config.stage} by stage config (cost)${config.stage === 'prod' ? '' : '; prod has it'}. ` +
+          'Every route but the health check still needs a tenant API key, and stage and usage-plan throttling bound the request rate.',
+      });
+    }
 
     this.transactionsTable = new TransactionsTable(this, 'Transactions', { config });
+    this.tenantsTable = new TenantsTable(this, 'Tenants', { config });
     this.pollQueue = new PollQueue(this, 'PollQueue', { config });
 
     const functions: Record<string, RelayFunction> = {};
     // Each need of a route or worker is one binder: the function gets that access and nothing else.
-    const addFunction = (handler: string, needs: readonly Need[], timeoutSeconds?: number): RelayFunction => {
-      const fn = new RelayFunction(this, `${pascalCase(handler)}Function`, { handler, config, timeoutSeconds });
+    const addFunction = (
+      handler: string,
+      needs: readonly Need[],
+      options: { timeoutSeconds?: number; callsSmartConnect?: boolean } = {},
+    ): RelayFunction => {
+      const fn = new RelayFunction(this, `${pascalCase(handler)}Function`, { handler, config, ...options });
       for (const need of needs) {
         switch (need) {
           case 'smartconnect':
@@ -150,19 +195,68 @@ export class RelayStack extends Stack {
       return fn;
     };
 
-    const noAuthYet = 'Authentication arrives with per-tenant API keys in issue #4; this issue ships the relay without it.';
+    // One REQUEST authorizer for every non-public route. Its answer is cached per Authorization
+    // header for the stage's authorizerCacheSeconds (the longest a revoked key keeps working); a
+    // request without the header gets the 401 from API Gateway without the authorizer being called.
+    const authorizerFunction = addFunction(relayAuthorizer.handler, [], { timeoutSeconds: authorizerTimeoutSeconds, callsSmartConnect: false });
+    authorizerFunction.readTenants(this.tenantsTable);
+    this.authorizer = new RequestAuthorizer(this, 'TenantKeyAuthorizer', {
+      authorizerName: `smartconnect-relay-${config.stage}-tenant-key`,
+      handler: authorizerFunction,
+      identitySources: [IdentitySource.header('Authorization')],
+      resultsCacheTtl: Duration.seconds(config.authorizerCacheSeconds),
+    });
+
     // The same route table the local server serves, so a route cannot exist in one only.
+    const methodsByPath = new Map<string, RelayRoute['method'][]>();
     for (const route of relayRoutes) {
       const fn = addFunction(route.handler, route.needs);
-      const method = this.api.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn));
-      Validations.of(method).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason: noAuthYet },
-        {
+      fn.answerBrowserOrigins(config.corsAllowedOrigins);
+      const resource = this.api.root.resourceForPath(route.path);
+      methodsByPath.set(resource.path, [...(methodsByPath.get(resource.path) ?? []), route.method]);
+      if (route.public) {
+        const method = resource.addMethod(route.method, new LambdaIntegration(fn));
+        Validations.of(method).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason: 'Public health check, returns only {status, stage}: no tenant data, no SmartConnect or AWS call.' },
+          { id: 'AwsSolutions-COG4', reason: 'Public health check, returns only {status, stage}: it has no authorizer at all, Cognito or other.' },
+        );
+      } else {
+        // apiKeyRequired makes the usage plans meter (and throttle) each tenant by the key the authorizer returns.
+        const method = resource.addMethod(route.method, new LambdaIntegration(fn), { authorizer: this.authorizer, apiKeyRequired: true });
+        Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
-          reason: 'Authorization will use per-tenant API keys (issue #4), not a Cognito user pool: POS clients are systems, not signed-in users.',
-        },
-      );
+          reason:
+            'POS platforms are machine clients, authenticated by per-tenant API keys via the Lambda authorizer (tenants table), not Cognito users: there is no user to sign in.',
+        });
+      }
     }
+
+    // Browser front-ends on the configured origins only; with none, no OPTIONS method at all. The
+    // preflight (a mock integration, no Lambda) answers an allowed Origin with itself and anything
+    // else with the first allowed origin, which the browser then refuses. Preflights carry no
+    // credentials, so they have no authorizer; cdk-nag exempts such CORS methods from APIG4 and COG4.
+    if (config.corsAllowedOrigins.length > 0) {
+      for (const [path, methods] of methodsByPath) {
+        this.api.root.resourceForPath(path).addCorsPreflight({
+          allowOrigins: [...config.corsAllowedOrigins],
+          allowMethods: methods,
+          allowHeaders: corsAllowHeaders,
+          // Only meaningful on actual responses, where the handlers send it too; harmless here.
+          exposeHeaders: corsExposeHeaders,
+          maxAge: corsMaxAge,
+        });
+      }
+    }
+
+    this.defaultUsagePlan = this.api.addUsagePlan('DefaultUsagePlan', {
+      // The admin CLI finds the plan by this name: keep it, and keep the construct id (a replaced plan
+      // would drop every tenant key the CLI attached to it).
+      name: `smartconnect-relay-${config.stage}`,
+      description: `Default per-tenant limits of the ${config.stage} relay; the admin CLI adds each tenant's usage-plan key`,
+      throttle: { rateLimit: config.usagePlan.rateLimit, burstLimit: config.usagePlan.burstLimit },
+      quota: { limit: config.usagePlan.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
 
     // The poll queue is the only trigger a worker can have, and two consumers would split its
     // messages: exactly one worker, sized by the queue (see PollQueue for the batch size).
@@ -173,12 +267,68 @@ export class RelayStack extends Stack {
         `The relay needs exactly one worker, consuming the poll queue (needs "poll-queue"); got ${JSON.stringify(workers.map((w) => w.handler))}.`,
       );
     }
-    addFunction(pollWorker.handler, pollWorker.needs, this.pollQueue.timing.timeoutSeconds).addEventSource(this.pollQueue.eventSource());
+    addFunction(pollWorker.handler, pollWorker.needs, { timeoutSeconds: this.pollQueue.timing.timeoutSeconds }).addEventSource(this.pollQueue.eventSource());
     this.functions = functions;
 
     // A stable output name for scripts and integration tests (RestApi's own Endpoint output has a hashed id).
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: `Base URL of the ${config.stage} relay API` });
+    new CfnOutput(this, 'TenantsTableName', { value: this.tenantsTable.tableName, description: `Tenants and API key hashes of the ${config.stage} relay (admin CLI)` });
+    new CfnOutput(this, 'DefaultUsagePlanId', {
+      value: this.defaultUsagePlan.usagePlanId,
+      description: `Usage plan the admin CLI adds ${config.stage} tenants' usage-plan keys to`,
+    });
   }
+}
+
+/** Refuses authentication, CORS, usage-plan and WAF settings API Gateway or WAF would reject, or that would open the API. */
+function checkAccessSettings(config: StageConfig): void {
+  const { stage, authorizerCacheSeconds, usagePlan, throttling, waf } = config;
+  const wholeNumber = (value: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(value) && value >= min && value <= max;
+  if (!wholeNumber(authorizerCacheSeconds, authorizerCacheBounds.min, authorizerCacheBounds.max)) {
+    throw new Error(
+      `Stage ${stage}: authorizerCacheSeconds must be a whole number of seconds from ${authorizerCacheBounds.min} to ${authorizerCacheBounds.max} (got ${authorizerCacheSeconds}).`,
+    );
+  }
+  for (const name of ['rateLimit', 'burstLimit', 'dailyQuota'] as const) {
+    if (!wholeNumber(usagePlan[name], 1)) throw new Error(`Stage ${stage}: usagePlan.${name} must be a whole number, at least 1 (got ${usagePlan[name]}).`);
+  }
+  for (const name of ['rateLimit', 'burstLimit'] as const) {
+    if (usagePlan[name] > throttling[name]) {
+      throw new Error(
+        `Stage ${stage}: usagePlan.${name} (${usagePlan[name]}) exceeds the stage's throttling.${name} (${throttling[name]}); one tenant could never reach it.`,
+      );
+    }
+  }
+  if (!wholeNumber(waf.rateLimitPer5Minutes, wafRateLimitBounds.min, wafRateLimitBounds.max)) {
+    throw new Error(
+      `Stage ${stage}: waf.rateLimitPer5Minutes must be a whole number from ${wafRateLimitBounds.min} to ${wafRateLimitBounds.max} (got ${waf.rateLimitPer5Minutes}).`,
+    );
+  }
+  for (const origin of config.corsAllowedOrigins) {
+    const problem = corsOriginProblem(stage, origin);
+    if (problem) throw new Error(`Stage ${stage}: CORS origin ${JSON.stringify(origin)} ${problem}.`);
+  }
+  if (new Set(config.corsAllowedOrigins).size !== config.corsAllowedOrigins.length) {
+    throw new Error(`Stage ${stage}: corsAllowedOrigins lists an origin twice.`);
+  }
+}
+
+/** Why an origin may not be allowed, or undefined: https only, but http://localhost on dev. */
+function corsOriginProblem(stage: StageConfig['stage'], origin: string): string | undefined {
+  if (origin.includes('*')) return 'is a wildcard: list each origin a browser front-end runs on';
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'is not a URL';
+  }
+  // Also rules out paths, query strings, credentials, trailing slashes and upper case: browsers send the exact origin.
+  if (url.origin !== origin) return `is not an origin (scheme://host[:port]); did you mean ${JSON.stringify(url.origin)}?`;
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && url.hostname === 'localhost') {
+    return stage === 'prod' ? 'uses http: prod allows https origins only' : undefined;
+  }
+  return 'does not use https (only dev may allow http://localhost)';
 }
 
 /** Refuses transaction settings that SmartConnect or DynamoDB would only reject (or misbehave on) after deployment. */

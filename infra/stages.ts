@@ -31,7 +31,33 @@ export interface StageConfig {
   /** How long after its POST SmartConnect's polling token (the polling URL) stays valid. */
   readonly smartConnectTokenTtlSeconds: number;
   /** What happens to the transactions table (payment records) when the stack is deleted or someone tries to delete it. */
-  readonly transactionsTable: { readonly removalPolicy: RemovalPolicy; readonly deletionProtection: boolean };
+  readonly transactionsTable: TableProtection;
+  /** The same for the tenants table (tenants and their key hashes): losing it locks every POS platform out. */
+  readonly tenantsTable: TableProtection;
+  /**
+   * How long API Gateway caches the authorizer's answer per Authorization header (0–3600 s), which is
+   * also the longest a revoked key keeps working. 0 calls the authorizer on every request.
+   */
+  readonly authorizerCacheSeconds: number;
+  /**
+   * Limits of the stage's default usage plan (`smartconnect-relay-<stage>`), which meters each tenant
+   * separately by its usage-plan API key; the admin CLI gives a tenant its own plan for other limits.
+   * Each must stay within the stage-wide `throttling`.
+   */
+  readonly usagePlan: { readonly rateLimit: number; readonly burstLimit: number; readonly dailyQuota: number };
+  /**
+   * Browser origins (`scheme://host[:port]`) whose CORS preflights the API answers and whose requests
+   * the handlers answer with `Access-Control-Allow-Origin`. Empty: no CORS at all (POS servers need
+   * none). Synth refuses `*`, paths, and http except `http://localhost` on dev.
+   */
+  readonly corsAllowedOrigins: readonly string[];
+  /** AWS WAF in front of the API stage: managed rule groups plus a per-IP rate-based rule. */
+  readonly waf: { readonly enabled: boolean; readonly rateLimitPer5Minutes: number };
+}
+
+export interface TableProtection {
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
 }
 
 // Smartpay serves NZ and AU, so both stages run next to them.
@@ -56,6 +82,15 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
     // Test data only: a dev stack deletes cleanly.
     transactionsTable: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
+    tenantsTable: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
+    // Short, so revoking a key is quick to try out.
+    authorizerCacheSeconds: 60,
+    // Within the stage's 10/20: one tenant cannot starve the others during a test.
+    usagePlan: { rateLimit: 5, burstLimit: 10, dailyQuota: 10_000 },
+    // A browser POS front-end in development (Vite's default port).
+    corsAllowedOrigins: ['http://localhost:5173'],
+    // Cost: a web ACL and its rules are billed monthly per stage; dev carries test traffic only.
+    waf: { enabled: false, rateLimitPer5Minutes: 2_000 },
   },
   prod: {
     stage: 'prod',
@@ -76,5 +111,16 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
     // Payment records survive a stack deletion, and nobody deletes the table by accident.
     transactionsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
+    tenantsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
+    // API Gateway's default: one authorizer call (two DynamoDB reads) per key per 5 minutes.
+    authorizerCacheSeconds: 300,
+    // A POS platform's registers share its limits: 50 requests/s covers ~100 tills polling every 2 s.
+    // The daily quota stops a runaway client (50/s all day would be 4.3 million), not normal use.
+    usagePlan: { rateLimit: 50, burstLimit: 100, dailyQuota: 1_000_000 },
+    // POS platforms call from their servers; a browser front-end gets its https origin added here.
+    corsAllowedOrigins: [],
+    // Per client IP: a POS platform's servers may send a whole tenant's traffic from one address, so
+    // this sits above the default plan's sustained rate (50/s × 300 s = 15,000) and only stops floods.
+    waf: { enabled: true, rateLimitPer5Minutes: 20_000 },
   },
 };

@@ -17,7 +17,11 @@ export const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? '
 
 const tableName = env[RuntimeEnv.tenantsTable];
 
-export const tenantStore = createDynamoTenantStore(DynamoDBDocumentClient.from(new DynamoDBClient(tenantTableClientConfig(env))), tableName ?? '');
+export const tenantStore = createDynamoTenantStore(
+  // Two short attempts: the authorizer has 5 s for up to two reads, and a store failure must be logged, not timed out.
+  DynamoDBDocumentClient.from(new DynamoDBClient(tenantTableClientConfig(env, { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 } }))),
+  tableName ?? '',
+);
 
 const authorize = createAuthorizer({ store: tenantStore, logger });
 

@@ -3,18 +3,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Method } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { officialEnvironments } from '../../functions/shared/environment-guard.ts';
-import { relayRoutes, relayWorkers } from '../../functions/routes.ts';
+import { relayAuthorizer, relayRoutes, relayWorkers } from '../../functions/routes.ts';
+import { problemContentType } from '../../functions/shared/problem.ts';
 import { minimumPollIntervalMs, RuntimeEnv, type Stage } from '../../functions/shared/runtime-config.ts';
+import { authProblems, unauthorizedProblem } from '../../functions/shared/tenant-context.ts';
+import { tenantTable, tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
 import { transactionTable } from '../../functions/shared/transaction-table.ts';
 import { transactionTableDefinition } from '../../local/dynamodb-stand-in.ts';
-import { gatewayProblems } from '../../infra/gateway-problems.ts';
+import { gatewayProblems, quotaRetryAfterSeconds } from '../../infra/gateway-problems.ts';
 import { defineRelayApp, type RelayApp } from '../../infra/relay-app.ts';
 import { RelayStack } from '../../infra/relay-stack.ts';
 import { stages, type StageConfig } from '../../infra/stages.ts';
+import { ipRateLimitRetryAfterSeconds } from '../../infra/web-firewall.ts';
 
 const account = '111111111111';
 const region = 'ap-southeast-2';
@@ -28,7 +33,10 @@ const testApp = (bundle = false) =>
     context: { ...cdkJsonContext, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[] }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string; DependsOn?: string[] }
+>;
 
 let app: App;
 let relay: RelayApp;
@@ -47,8 +55,24 @@ const only = <T>(values: T[]): T => {
   return values[0]!;
 };
 const logicalId = (stage: Stage, construct: IConstruct): string =>
-  relay.stacks[stage].getLogicalId(construct.node.defaultChild as CfnElement);
-const handlers = [...relayRoutes, ...relayWorkers].map((f) => f.handler);
+  relay.stacks[stage].getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const routeHandlers = relayRoutes.map((r) => r.handler);
+const handlers = [...routeHandlers, ...relayWorkers.map((w) => w.handler), relayAuthorizer.handler];
+const tableNamed = (stage: Stage, name: string) =>
+  only(Object.values(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable')).filter((t) => t.Properties.TableName === name));
+
+/** Every API method as `METHOD /path`, with its properties. */
+function methodsOf(stage: Stage): [string, Record<string, any>][] {
+  const resources = resourcesOf(stage, 'AWS::ApiGateway::Resource');
+  const pathOf = (parent: { Ref?: string }): string => {
+    const resource = parent.Ref ? resources[parent.Ref] : undefined;
+    return resource ? `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}` : '';
+  };
+  return Object.values(resourcesOf(stage, 'AWS::ApiGateway::Method')).map((m) => [
+    `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`,
+    m.Properties,
+  ]);
+}
 
 type Permissions = Record<string, string[]>;
 const on = (resource: string, ...actions: string[]): Permissions => Object.fromEntries(actions.map((action) => [action, [resource]]));
@@ -57,6 +81,7 @@ const readParameter = on('parameter', 'ssm:GetParameter');
 const readTransactions = { ...on('table', 'dynamodb:GetItem'), ...on('byRegister index', 'dynamodb:Query') };
 const writeTransactions = on('table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
 const schedulePolls = on('poll queue', 'sqs:SendMessage');
+const readTenants = on('tenants table', 'dynamodb:GetItem');
 // What the SQS event source grants its consumer.
 const consumePolls = on('poll queue', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
 
@@ -67,6 +92,8 @@ const expectedPermissions: Record<string, Permissions> = {
   'list-transactions': { ...ownLogs, ...readTransactions },
   'get-transaction': { ...ownLogs, ...readTransactions },
   'poll-transaction': { ...ownLogs, ...writeTransactions, ...schedulePolls, ...consumePolls },
+  health: { ...ownLogs },
+  authorize: { ...ownLogs, ...readTenants },
 };
 
 /** A function's role as `action → resources`, each resource named (an unknown one shows as its JSON). */
@@ -81,6 +108,7 @@ function permissionsOf(stage: Stage, handler: string): Permissions {
     [JSON.stringify(table), 'table'],
     [JSON.stringify({ 'Fn::Join': ['', [table, `/index/${transactionTable.byRegisterIndex.name}`]] }), 'byRegister index'],
     [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] }), 'poll queue'],
+    [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.tenantsTable), 'Arn'] }), 'tenants table'],
   ]);
   const permissions: Permissions = {};
   const statements = Object.values(resourcesOf(stage, 'AWS::IAM::Policy'))
@@ -122,7 +150,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     });
   });
 
-  test('has one function per route and worker', () => {
+  test('has one function per route and worker, and the authorizer', () => {
     expect(Object.keys(relay.stacks[stage].functions).sort()).toEqual([...handlers].sort());
     expect(Object.keys(resourcesOf(stage, 'AWS::Lambda::Function'))).toHaveLength(handlers.length);
     expect(Object.keys(expectedPermissions).sort()).toEqual([...handlers].sort());
@@ -137,6 +165,9 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     expect(withAny(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])).toEqual(['create-transaction', 'poll-transaction']);
     expect(withAny(['ssm:GetParameter'])).toEqual(['create-transaction', 'pair-register']);
     expect(withAny(['dynamodb:Query'])).toEqual(['get-transaction', 'list-transactions']);
+    // The authorizer reads tenants and nothing else; nothing else reads tenants (the admin CLI writes them with an operator's credentials).
+    const readsTenants = handlers.filter((h) => Object.values(permissionsOf(stage, h)).some((resources) => resources.includes('tenants table')));
+    expect(readsTenants).toEqual([relayAuthorizer.handler]);
   });
 
   test('grants nothing through wildcards or managed policies', () => {
@@ -160,8 +191,9 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: config.lambdaMemoryMb,
-        // API Gateway's functions share the stage timeout; the worker's is sized by its queue.
-        Timeout: handler === 'poll-transaction' ? stack.pollQueue.timing.timeoutSeconds : config.lambdaTimeoutSeconds,
+        // API Gateway's functions share the stage timeout; the worker's is sized by its queue, the authorizer's is short.
+        Timeout:
+          handler === 'poll-transaction' ? stack.pollQueue.timing.timeoutSeconds : handler === relayAuthorizer.handler ? 5 : config.lambdaTimeoutSeconds,
       });
       expect(logGroups[fn.Properties.LoggingConfig.LogGroup.Ref]).toBeDefined();
     }
@@ -170,13 +202,15 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   test('configures each function with exactly the settings its needs call for', () => {
     const stack = relay.stacks[stage];
     const functions = resourcesOf(stage, 'AWS::Lambda::Function');
-    const base = {
+    const common = {
       [RuntimeEnv.stage]: stage,
-      [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs),
       POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
+    const base = { ...common, [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs) };
+    // Every HTTP function, so its answers carry Access-Control-Allow-Origin for exactly these origins.
+    const http = { ...base, [RuntimeEnv.corsAllowedOrigins]: config.corsAllowedOrigins.join(',') };
     const smartConnect = {
       [RuntimeEnv.environmentParameter]: `/smartconnect/${stage}/environment`,
       [RuntimeEnv.environmentCacheSeconds]: String(config.environmentCacheSeconds),
@@ -194,11 +228,14 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
       [RuntimeEnv.pollIntervalMs]: String(config.pollIntervalMs),
     };
     const expected: Record<string, object> = {
-      'pair-register': { ...base, ...smartConnect },
-      'create-transaction': { ...base, ...smartConnect, ...writer, ...scheduler },
-      'list-transactions': { ...base, ...reader },
-      'get-transaction': { ...base, ...reader },
+      health: { ...http },
+      'pair-register': { ...http, ...smartConnect },
+      'create-transaction': { ...http, ...smartConnect, ...writer, ...scheduler },
+      'list-transactions': { ...http, ...reader },
+      'get-transaction': { ...http, ...reader },
       'poll-transaction': { ...base, ...writer, ...scheduler },
+      // No SmartConnect deadline: the authorizer never calls SmartConnect.
+      authorize: { ...common, [RuntimeEnv.tenantsTable]: `smartconnect-relay-${stage}-tenants` },
     };
     for (const handler of handlers) {
       const fn = functions[logicalId(stage, stack.functions[handler]!)]!;
@@ -209,8 +246,9 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
 
   test('keeps transactions in one on-demand table shaped like the local stand-in, with TTL, PITR and KMS encryption', () => {
     expect(resourcesOf(stage, 'AWS::DynamoDB::Table')).toEqual({});
-    const table = only(Object.values(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable')));
+    expect(Object.keys(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable'))).toHaveLength(2);
     const name = `smartconnect-relay-${stage}-transactions`;
+    const table = tableNamed(stage, name);
     const local = transactionTableDefinition(name);
     const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => (a.AttributeName ?? '').localeCompare(b.AttributeName ?? '');
     expect({
@@ -244,10 +282,37 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     expect(replica.KMSMasterKeyId).toBeUndefined();
   });
 
-  test(`${stage === 'prod' ? 'keeps' : 'deletes'} the transactions table with the stack`, () => {
-    const table = only(Object.values(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable')));
+  test('keeps tenants in an on-demand table of their own, named for the admin CLI and shaped like the tenant store, with PITR and KMS encryption', () => {
+    const name = `smartconnect-relay-${stage}-tenants`;
+    const table = tableNamed(stage, name);
+    const local = tenantTableDefinition(name);
+    expect({
+      TableName: table.Properties.TableName,
+      BillingMode: table.Properties.BillingMode,
+      AttributeDefinitions: table.Properties.AttributeDefinitions,
+      KeySchema: table.Properties.KeySchema,
+    }).toEqual(local);
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: tenantTable.partitionKey, KeyType: 'HASH' }]);
+    // No index (listing is an admin Scan) and no TTL (revoked keys stay for the audit trail).
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    const replica = only(table.Properties.Replicas as Record<string, any>[]);
+    expect(replica).toMatchObject({
+      Region: region,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: stage === 'prod',
+    });
+    expect(replica.KMSMasterKeyId).toBeUndefined();
+    templates[stage].hasOutput('TenantsTableName', { Value: { Ref: logicalId(stage, relay.stacks[stage].tenantsTable) } });
+  });
+
+  test(`${stage === 'prod' ? 'keeps' : 'deletes'} the transactions and tenants tables with the stack`, () => {
     const policy = stage === 'prod' ? 'Retain' : 'Delete';
-    expect([table.DeletionPolicy, (table as { UpdateReplacePolicy?: string }).UpdateReplacePolicy]).toEqual([policy, policy]);
+    for (const name of [`smartconnect-relay-${stage}-transactions`, `smartconnect-relay-${stage}-tenants`]) {
+      const table = tableNamed(stage, name);
+      expect([name, table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual([name, policy, policy]);
+    }
   });
 
   test('polls through an encrypted, TLS-only queue whose failures go to a dead-letter queue', () => {
@@ -358,16 +423,149 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   });
 
   test('has one Lambda proxy method per route, on the route path', () => {
-    const resources = resourcesOf(stage, 'AWS::ApiGateway::Resource');
-    const pathOf = (parent: { Ref?: string }): string => {
-      const resource = parent.Ref ? resources[parent.Ref] : undefined;
-      return resource ? `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}` : '';
-    };
-    const methods = Object.values(resourcesOf(stage, 'AWS::ApiGateway::Method')).map((m) => {
-      expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
-      return `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId)}`;
-    });
+    const methods = methodsOf(stage)
+      .filter(([, m]) => m.HttpMethod !== 'OPTIONS')
+      .map(([name, m]) => {
+        expect(m.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+        return name;
+      });
     expect(methods.sort()).toEqual(relayRoutes.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  test('puts the tenant-key authorizer, and a usage-plan key, on every method except GET /health and CORS preflights', () => {
+    const authorizer = { Ref: logicalId(stage, relay.stacks[stage].authorizer) };
+    const open: string[] = [];
+    for (const [name, method] of methodsOf(stage)) {
+      if (method.HttpMethod === 'OPTIONS') {
+        // A preflight: mock integration, no credentials (browsers send none), no Lambda.
+        expect([name, method.AuthorizationType, method.ApiKeyRequired, method.Integration.Type]).toEqual([name, 'NONE', false, 'MOCK']);
+      } else if (method.AuthorizationType === 'CUSTOM') {
+        expect([name, method.AuthorizerId, method.ApiKeyRequired]).toEqual([name, authorizer, true]);
+      } else {
+        expect([name, method.AuthorizerId, method.ApiKeyRequired ?? false]).toEqual([name, undefined, false]);
+        open.push(name);
+      }
+    }
+    // Spelled out rather than derived from the route table, so a route turned public shows up here.
+    expect(open).toEqual(['GET /health']);
+    expect(relayRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
+  });
+
+  test('authorizes with the authorize function on the Authorization header, caching its answer for the stage setting', () => {
+    const stack = relay.stacks[stage];
+    const authorizer = only(Object.values(resourcesOf(stage, 'AWS::ApiGateway::Authorizer')));
+    expect(authorizer.Properties).toMatchObject({
+      Name: `smartconnect-relay-${stage}-tenant-key`,
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: config.authorizerCacheSeconds,
+      RestApiId: { Ref: logicalId(stage, stack.api) },
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stage, stack.functions[relayAuthorizer.handler]!));
+    expect(config.authorizerCacheSeconds).toBe(stage === 'prod' ? 300 : 60);
+    // API Gateway may invoke it, from this authorizer only.
+    templates[stage].hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalId(stage, stack.functions[relayAuthorizer.handler]!), 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: {
+        'Fn::Join': ['', [`arn:aws:execute-api:${region}:${account}:`, { Ref: logicalId(stage, stack.api) }, '/authorizers/', { Ref: logicalId(stage, stack.authorizer) }]],
+      },
+    });
+  });
+
+  test('meters each tenant by the usage-plan key its authorizer returns, under a default plan with the stage limits', () => {
+    const stack = relay.stacks[stage];
+    templates[stage].hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    const plan = only(Object.values(resourcesOf(stage, 'AWS::ApiGateway::UsagePlan')));
+    expect(plan.Properties).toMatchObject({
+      UsagePlanName: `smartconnect-relay-${stage}`,
+      Throttle: { RateLimit: config.usagePlan.rateLimit, BurstLimit: config.usagePlan.burstLimit },
+      Quota: { Limit: config.usagePlan.dailyQuota, Period: 'DAY' },
+      ApiStages: [{ ApiId: { Ref: logicalId(stage, stack.api) }, Stage: { Ref: logicalId(stage, stack.api.deploymentStage) } }],
+    });
+    // Keys come from the admin CLI, per tenant: none in the template.
+    expect(resourcesOf(stage, 'AWS::ApiGateway::ApiKey')).toEqual({});
+    templates[stage].hasOutput('DefaultUsagePlanId', { Value: { Ref: logicalId(stage, stack.defaultUsagePlan) } });
+    // The stage-wide throttle stays, above any one tenant's.
+    expect(config.usagePlan.rateLimit).toBeLessThanOrEqual(config.throttling.rateLimit);
+    expect(config.usagePlan.burstLimit).toBeLessThanOrEqual(config.throttling.burstLimit);
+  });
+
+  test(config.corsAllowedOrigins.length ? 'answers CORS preflights for its configured origins only' : 'has no CORS preflight at all', () => {
+    const preflights = methodsOf(stage).filter(([, m]) => m.HttpMethod === 'OPTIONS');
+    if (config.corsAllowedOrigins.length === 0) {
+      expect(preflights).toEqual([]);
+      return;
+    }
+    const routePaths = [...new Set(relayRoutes.map((r) => r.path))].sort();
+    expect(preflights.map(([name]) => name).sort()).toEqual(routePaths.map((p) => `OPTIONS ${p}`));
+    for (const [name, method] of preflights) {
+      const path = name.slice('OPTIONS '.length);
+      const response = only(method.Integration.IntegrationResponses as Record<string, any>[]);
+      expect([name, response.StatusCode, response.ResponseParameters]).toEqual([
+        name,
+        '204',
+        {
+          'method.response.header.Access-Control-Allow-Origin': `'${config.corsAllowedOrigins[0]}'`,
+          'method.response.header.Vary': "'Origin'",
+          'method.response.header.Access-Control-Allow-Headers': "'Authorization,Content-Type,Idempotency-Key'",
+          'method.response.header.Access-Control-Allow-Methods': `'${relayRoutes.filter((r) => r.path === path).map((r) => r.method).join(',')}'`,
+          'method.response.header.Access-Control-Max-Age': "'600'",
+          'method.response.header.Access-Control-Expose-Headers': "'Location,Idempotent-Replayed,Retry-After'",
+        },
+      ]);
+    }
+  });
+
+  test(config.waf.enabled ? 'puts AWS WAF in front of the stage' : 'has no WAF (disabled by its stage config)', () => {
+    const acls = Object.values(resourcesOf(stage, 'AWS::WAFv2::WebACL'));
+    const associations = Object.values(resourcesOf(stage, 'AWS::WAFv2::WebACLAssociation'));
+    expect(config.waf.enabled).toBe(stage === 'prod');
+    if (!config.waf.enabled) {
+      expect([acls, associations]).toEqual([[], []]);
+      return;
+    }
+    const stack = relay.stacks[stage];
+    const acl = only(acls);
+    expect(acl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const rules = acl.Properties.Rules as Record<string, any>[];
+    expect(rules.map((r) => [r.Priority, r.Name])).toEqual([
+      [0, 'AWSManagedRulesAmazonIpReputationList'],
+      [1, 'RateLimitPerIp'],
+      [2, 'AWSManagedRulesCommonRuleSet'],
+      [3, 'AWSManagedRulesKnownBadInputsRuleSet'],
+    ]);
+    for (const rule of [acl.Properties, ...rules]) {
+      expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, MetricName: expect.stringMatching(/^smartconnect-relay-prod-/) });
+      // Sampled requests would keep live API keys (the Authorization header) readable for hours.
+      expect(rule.VisibilityConfig.SampledRequestsEnabled).toBe(false);
+    }
+    for (const rule of rules.filter((r) => r.Name.startsWith('AWSManaged'))) {
+      expect(rule.OverrideAction).toEqual({ None: {} });
+      expect(rule.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: rule.Name });
+    }
+    const common = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+      { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
+    ]);
+    const rate = rules.find((r) => r.Name === 'RateLimitPerIp')!;
+    expect(rate.Statement.RateBasedStatement).toEqual({ Limit: config.waf.rateLimitPer5Minutes, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    expect(rate.Action.Block.CustomResponse).toEqual({
+      ResponseCode: 429,
+      CustomResponseBodyKey: 'ip-rate-limited',
+      ResponseHeaders: [{ Name: 'Retry-After', Value: String(ipRateLimitRetryAfterSeconds) }],
+    });
+    const body = acl.Properties.CustomResponseBodies['ip-rate-limited'];
+    expect(body.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(body.Content)).toMatchObject({ status: 429, code: 'ip-rate-limited', type: 'urn:smartconnect-relay:problem:ip-rate-limited' });
+    const association = only(associations);
+    expect(association.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [logicalId(stage, stack.webFirewall!.webAcl), 'Arn'] });
+    const arn = JSON.stringify(association.Properties.ResourceArn);
+    expect(arn).toContain(`:apigateway:${region}::/restapis/`);
+    expect(arn).toContain(JSON.stringify({ Ref: logicalId(stage, stack.api) }));
+    expect(arn).toContain(JSON.stringify({ Ref: logicalId(stage, stack.api.deploymentStage) }));
   });
 
   test("answers API Gateway's own errors as RFC 9457 problems", () => {
@@ -375,11 +573,14 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     const types = responses.map((r) => r.Properties.ResponseType);
     expect(types).toEqual(expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED']));
     expect(types).toHaveLength(gatewayProblems.length);
+    expect(new Set(types).size).toBe(types.length);
     for (const { Properties: response } of responses) {
-      expect(response.ResponseParameters).toEqual({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
-      const filled = (response.ResponseTemplates['application/json'] as string)
-        .replace('$context.requestId', 'req-1')
-        .replace('$context.error.messageString', '"Too Many Requests"');
+      expect(response.ResponseParameters['gatewayresponse.header.Content-Type']).toBe(`'${problemContentType}'`);
+      // A static origin would be wrong for every other configured origin (see gateway-problems.ts).
+      expect(Object.keys(response.ResponseParameters).join()).not.toMatch(/Access-Control/i);
+      const template = response.ResponseTemplates['application/json'] as string;
+      expect(template).not.toContain('#');
+      const filled = template.replace('$context.requestId', 'req-1').replace('$context.error.messageString', '"Too Many Requests"');
       expect(filled).not.toContain('$');
       const body = JSON.parse(filled);
       expect(body).toMatchObject({
@@ -387,16 +588,63 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
         title: expect.any(String),
         detail: expect.any(String),
         code: expect.any(String),
-        requestId: 'req-1',
       });
+      // Every problem but the 401 (identical to the handlers') carries the request id for support.
+      expect([response.ResponseType, body.requestId]).toEqual([response.ResponseType, response.ResponseType === 'UNAUTHORIZED' ? undefined : 'req-1']);
       // A status in the body must be the status sent; the fallbacks leave both to API Gateway.
       expect(body.status === undefined ? undefined : String(body.status)).toBe(response.StatusCode);
       if (!response.ResponseType.startsWith('DEFAULT_')) expect(body.status).toBeDefined();
     }
-    templates[stage].hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED', StatusCode: '429' });
   });
 
-  test('outputs the API URL and tags its resources with the stage', () => {
+  test('answers authentication, authorizer, key and limit failures with their status, code and headers', () => {
+    const responses = Object.fromEntries(
+      Object.values(resourcesOf(stage, 'AWS::ApiGateway::GatewayResponse')).map(({ Properties: r }) => {
+        const body = JSON.parse(
+          (r.ResponseTemplates['application/json'] as string).replace('$context.requestId', 'req-1').replace('$context.error.messageString', '"m"'),
+        );
+        const headers = Object.fromEntries(
+          Object.entries(r.ResponseParameters as Record<string, string>)
+            .filter(([name]) => name !== 'gatewayresponse.header.Content-Type')
+            .map(([name, value]) => [name.replace('gatewayresponse.header.', ''), value.slice(1, -1)]),
+        );
+        return [r.ResponseType as string, { status: r.StatusCode as string, code: body.code as string, headers, body }];
+      }),
+    );
+    const summary = (type: string) => ({ status: responses[type]!.status, code: responses[type]!.code, headers: responses[type]!.headers });
+    expect({
+      UNAUTHORIZED: summary('UNAUTHORIZED'),
+      ACCESS_DENIED: summary('ACCESS_DENIED'),
+      INVALID_API_KEY: summary('INVALID_API_KEY'),
+      WAF_FILTERED: summary('WAF_FILTERED'),
+      THROTTLED: summary('THROTTLED'),
+      QUOTA_EXCEEDED: summary('QUOTA_EXCEEDED'),
+      AUTHORIZER_FAILURE: summary('AUTHORIZER_FAILURE'),
+      AUTHORIZER_CONFIGURATION_ERROR: summary('AUTHORIZER_CONFIGURATION_ERROR'),
+      API_CONFIGURATION_ERROR: summary('API_CONFIGURATION_ERROR'),
+    }).toEqual({
+      UNAUTHORIZED: { status: '401', code: 'unauthorized', headers: { 'WWW-Authenticate': 'Bearer realm="smartconnect-relay"' } },
+      ACCESS_DENIED: { status: '403', code: 'access-denied', headers: {} },
+      INVALID_API_KEY: { status: '403', code: 'account-not-set-up', headers: {} },
+      WAF_FILTERED: { status: '403', code: 'request-blocked', headers: {} },
+      THROTTLED: { status: '429', code: 'rate-limited', headers: { 'Retry-After': '1' } },
+      QUOTA_EXCEEDED: { status: '429', code: 'quota-exceeded', headers: { 'Retry-After': String(quotaRetryAfterSeconds) } },
+      AUTHORIZER_FAILURE: { status: '500', code: 'authorizer-failure', headers: {} },
+      AUTHORIZER_CONFIGURATION_ERROR: { status: '500', code: 'authorizer-failure', headers: {} },
+      API_CONFIGURATION_ERROR: { status: '500', code: 'gateway-misconfigured', headers: {} },
+    });
+    // The gateway's 401 is the handlers' and the local server's, member for member and header for header.
+    const local = authProblems.unauthorized();
+    expect(responses.UNAUTHORIZED!.body).toEqual(local.toBody());
+    expect(responses.UNAUTHORIZED!.headers).toEqual(local.headers);
+    expect(responses.UNAUTHORIZED!.body).toMatchObject({ title: unauthorizedProblem.title, detail: unauthorizedProblem.detail });
+    expect(responses.INVALID_API_KEY!.body.detail).toContain('ask support to finish setting up your account');
+    expect(responses.QUOTA_EXCEEDED!.body.detail).toContain('00:00 UTC');
+    expect(responses.AUTHORIZER_FAILURE!.body.detail).toMatch(/Try again; if it persists, contact support/);
+  });
+
+  test('outputs the API URL, tenants table and default usage plan, and tags its resources with the stage', () => {
+    expect(Object.keys(templates[stage].findOutputs('*')).sort()).toEqual(expect.arrayContaining(['ApiUrl', 'DefaultUsagePlanId', 'TenantsTableName']));
     templates[stage].hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
     for (const type of ['AWS::Lambda::Function', 'AWS::SSM::Parameter', 'AWS::ApiGateway::RestApi', 'AWS::SQS::Queue', 'AWS::CloudWatch::Alarm']) {
       templates[stage].allResourcesProperties(type, { Tags: Match.anyValue() });
@@ -420,9 +668,19 @@ test('prod allows more traffic and keeps logs longer than dev', () => {
   expect(stages.prod.logRetention).toBeGreaterThan(stages.dev.logRetention);
 });
 
-test('prod protects its transactions table, dev deletes it with the stack', () => {
-  expect(stages.prod.transactionsTable).toEqual({ removalPolicy: 'retain', deletionProtection: true });
-  expect(stages.dev.transactionsTable).toEqual({ removalPolicy: 'destroy', deletionProtection: false });
+test('prod protects its transactions and tenants tables, dev deletes them with the stack', () => {
+  for (const table of ['transactionsTable', 'tenantsTable'] as const) {
+    expect(stages.prod[table]).toEqual({ removalPolicy: 'retain', deletionProtection: true });
+    expect(stages.dev[table]).toEqual({ removalPolicy: 'destroy', deletionProtection: false });
+  }
+});
+
+test('prod gives tenants larger limits, caches keys longer, has WAF and no browser origins; dev the opposite', () => {
+  for (const limit of ['rateLimit', 'burstLimit', 'dailyQuota'] as const) expect(stages.prod.usagePlan[limit]).toBeGreaterThan(stages.dev.usagePlan[limit]);
+  expect([stages.dev.authorizerCacheSeconds, stages.prod.authorizerCacheSeconds]).toEqual([60, 300]);
+  expect([stages.dev.waf.enabled, stages.prod.waf.enabled]).toEqual([false, true]);
+  expect(stages.prod.corsAllowedOrigins).toEqual([]);
+  expect(stages.dev.corsAllowedOrigins).toEqual(['http://localhost:5173']);
 });
 
 describe('the API Gateway account setting', () => {
@@ -453,25 +711,56 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([]);
   });
 
-  test('acknowledges only known rules, each on a resource (never a stack) with a reason', () => {
-    const acknowledgements: [string, string][] = [];
-    const visit = (construct: IConstruct) => {
+  /** Every acknowledgement in the app: rule id, reason and the construct it sits on. */
+  const acknowledgements = () => {
+    const found: { id: string; reason: string; construct: IConstruct }[] = [];
+    for (const construct of app.node.findAll()) {
       for (const entry of construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
         for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          expect(Stack.isStack(construct) || construct === app).toBe(false);
-          expect(reason.trim().length).toBeGreaterThan(30);
-          acknowledgements.push([id.replace(/^annotation::/i, ''), reason]);
+          found.push({ id: id.replace(/^annotation::/i, ''), reason, construct });
         }
       }
-    };
-    app.node.findAll().forEach(visit);
-    expect([...new Set(acknowledgements.map(([id]) => id))].sort()).toEqual([
+    }
+    return found;
+  };
+
+  test('acknowledges only known rules, each on a resource (never a stack) with a reason', () => {
+    for (const { construct, reason } of acknowledgements()) {
+      expect(Stack.isStack(construct) || construct === app).toBe(false);
+      expect(reason.trim().length).toBeGreaterThan(30);
+    }
+    expect([...new Set(acknowledgements().map(({ id }) => id))].sort()).toEqual([
       'AwsSolutions-APIG2',
       'AwsSolutions-APIG3',
       'AwsSolutions-APIG4',
       'AwsSolutions-COG4',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     ]);
+  });
+
+  test('acknowledges no authorization on GET /health only, Cognito on no method, and WAF only where the stage config disables it', () => {
+    const on = (id: string) => acknowledgements().filter((a) => a.id === `AwsSolutions-${id}`);
+    const methodName = (construct: IConstruct) => {
+      const method = construct as unknown as Method;
+      expect(method).toBeInstanceOf(Method);
+      return `${method.httpMethod} ${method.resource.path}`;
+    };
+    for (const stage of ['dev', 'prod'] as const) {
+      const inStage = <T extends { construct: IConstruct }>(list: T[]) => list.filter((a) => Stack.of(a.construct) === relay.stacks[stage]);
+      expect(inStage(on('APIG4')).map((a) => methodName(a.construct))).toEqual(['GET /health']);
+      expect(inStage(on('APIG4'))[0]!.reason).toMatch(/^Public health check, returns only \{status, stage\}/);
+      // COG4 on every route method (no Cognito: machine clients with API keys); preflights need none, cdk-nag exempts them.
+      expect(inStage(on('COG4')).map((a) => methodName(a.construct)).sort()).toEqual(relayRoutes.map((r) => `${r.method} ${r.path}`).sort());
+      for (const { construct, reason } of inStage(on('COG4'))) {
+        if (methodName(construct) !== 'GET /health') expect(reason).toMatch(/machine clients, authenticated by per-tenant API keys via the Lambda authorizer/);
+      }
+      const waf = inStage(on('APIG3'));
+      if (stages[stage].waf.enabled) expect(waf).toEqual([]);
+      else {
+        expect(waf.map((a) => a.construct)).toEqual([relay.stacks[stage].api.deploymentStage]);
+        expect(waf[0]!.reason).toMatch(/^WAF disabled for dev by stage config \(cost\); prod has it/);
+      }
+    }
   });
 
   test('fails the synth on a new finding', () => {
@@ -515,6 +804,28 @@ describe('a stage config the relay must refuse at synth', () => {
     expect(() => new RelayStack(testApp(), 'Accepted', { config: { ...stages.dev, pollIntervalMs: 2_000 } })).not.toThrow();
   });
 
+  test('a CORS origin that is a wildcard, not https, or not an origin', () => {
+    refuse({ ...stages.dev, corsAllowedOrigins: ['*'] }, /Stage dev: CORS origin "\*" is a wildcard/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['https://*.example.com'] }, /wildcard/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['http://pos.example.com'] }, /does not use https/);
+    refuse({ ...stages.dev, corsAllowedOrigins: ['http://127.0.0.1:5173'] }, /does not use https \(only dev may allow http:\/\/localhost\)/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['http://localhost:5173'] }, /prod allows https origins only/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['https://pos.example.com/'] }, /is not an origin .*did you mean "https:\/\/pos.example.com"/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['https://pos.example.com/app'] }, /is not an origin/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['pos.example.com'] }, /is not a URL/);
+    refuse({ ...stages.prod, corsAllowedOrigins: ['https://pos.example.com', 'https://pos.example.com'] }, /twice/);
+  });
+
+  test('an authorizer cache, usage plan or WAF rate limit API Gateway or WAF would reject, or that no tenant could reach', () => {
+    refuse({ ...stages.prod, authorizerCacheSeconds: 3601 }, /authorizerCacheSeconds must be a whole number of seconds from 0 to 3600/);
+    refuse({ ...stages.dev, authorizerCacheSeconds: -1 }, /authorizerCacheSeconds/);
+    refuse({ ...stages.dev, authorizerCacheSeconds: 1.5 }, /authorizerCacheSeconds/);
+    refuse({ ...stages.dev, usagePlan: { ...stages.dev.usagePlan, dailyQuota: 0 } }, /usagePlan.dailyQuota must be a whole number, at least 1/);
+    refuse({ ...stages.prod, usagePlan: { ...stages.prod.usagePlan, rateLimit: 101 } }, /usagePlan.rateLimit \(101\) exceeds the stage's throttling.rateLimit \(100\)/);
+    refuse({ ...stages.prod, usagePlan: { ...stages.prod.usagePlan, burstLimit: 201 } }, /usagePlan.burstLimit/);
+    refuse({ ...stages.prod, waf: { enabled: true, rateLimitPer5Minutes: 9 } }, /waf.rateLimitPer5Minutes must be a whole number from 10/);
+  });
+
   test('a retention or token lifetime that is not a positive whole number', () => {
     refuse({ ...stages.dev, transactionRetentionDays: 0 }, /transactionRetentionDays must be a whole number of days/);
     refuse({ ...stages.dev, transactionRetentionDays: 1.5 }, /transactionRetentionDays/);
@@ -522,11 +833,33 @@ describe('a stage config the relay must refuse at synth', () => {
   });
 });
 
+test('answers each of several CORS origins with itself', () => {
+  const origins = ['https://pos.example.com', 'https://backoffice.example.com', 'http://localhost:5173'];
+  const stack = new RelayStack(testApp(), 'ManyOrigins', { config: { ...stages.dev, corsAllowedOrigins: origins }, env: { account, region } });
+  const template = Template.fromStack(stack);
+  const preflights = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } })) as Resources[string][];
+  expect(preflights).toHaveLength(new Set(relayRoutes.map((r) => r.path)).size);
+  for (const preflight of preflights) {
+    const response = preflight.Properties.Integration.IntegrationResponses[0];
+    // API Gateway cannot list several origins in one header: the mapping template echoes an allowed Origin instead.
+    expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe(`'${origins[0]}'`);
+    const echo = response.ResponseTemplates['application/json'] as string;
+    for (const origin of origins.slice(1)) expect(echo).toContain(`$origin == "${origin}"`);
+    expect(echo).toContain('#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)');
+  }
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ [RuntimeEnv.corsAllowedOrigins]: origins.join(',') }) },
+  });
+});
+
 test('bundles each function locally as minified ESM with the require banner and a source map', () => {
   const bundling = testApp(true);
   const stack = new RelayStack(bundling, 'Bundled', { config: stages.dev, env: { account, region } });
   const assembly = bundling.synth();
-  for (const fn of Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Resources[string][]) {
+  const authorizerId = stack.getLogicalId(stack.functions[relayAuthorizer.handler]!.node.defaultChild as CfnElement);
+  const functions = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as [string, Resources[string]][];
+  expect(functions).toHaveLength(handlers.length);
+  for (const [id, fn] of functions) {
     const dir = join(assembly.directory, `asset.${(fn.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
@@ -534,6 +867,12 @@ test('bundles each function locally as minified ESM with the require banner and 
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
     // The AWS SDK is inlined (faster init, measured by npm run bench): nothing imports it at run time.
     expect(code).not.toMatch(/from\s*"@aws-sdk\//);
-    expect(code).toContain('AmazonSSM');
+    if (id === authorizerId) {
+      // The authorizer runs before every request: DynamoDB only, none of the SSM/SmartConnect runtime.
+      expect(code).toContain('DynamoDB');
+      expect(code).not.toContain('AmazonSSM');
+    } else {
+      expect(code).toContain('AmazonSSM');
+    }
   }
 });
