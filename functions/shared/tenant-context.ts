@@ -10,9 +10,18 @@ export interface TenantContext {
   readonly tenantId: string;
   /** The key that authenticated the request, for logs and support (not secret). */
   readonly keyId?: string;
-  /** The `posVendorName` values this tenant may pair and transact with. */
-  readonly posVendorNames: readonly string[];
+  /** The `posVendorName` values this tenant may pair and transact with; `any` for the operator. */
+  readonly posVendorNames: readonly string[] | 'any';
 }
+
+/**
+ * Whoever invokes a function directly rather than through API Gateway. API Gateway always adds the
+ * authorizer's context: every method but GET /health has the authorizer (asserted by the infra
+ * tests and cdk-nag APIG4). So an event with no authorizer context at all can only come from an
+ * AWS principal that IAM allows to invoke the function (an operator, a deployment check), which
+ * acts as this separate tenant: it sees none of the POS platforms' transactions.
+ */
+export const directInvocationTenant: TenantContext = { tenantId: 'direct-invocation', posVendorNames: 'any' };
 
 /**
  * The authorizer's `context`. API Gateway allows only string, number and boolean values there, so
@@ -56,10 +65,12 @@ export function tenantFromEvent(event: EventWithAuthorizer): TenantContext | und
 }
 
 /**
- * The tenant, or the same 401 the gateway answers. A handler reached without a tenant means the
- * route lacks the authorizer: refusing is the only safe answer (fail closed).
+ * The tenant. No authorizer context at all is a direct invocation (see `directInvocationTenant`);
+ * an authorizer context that does not name a tenant properly is refused with the gateway's 401.
  */
 export function requireTenant(event: EventWithAuthorizer): TenantContext {
+  const authorizer = event.requestContext?.authorizer;
+  if (authorizer === undefined || authorizer === null) return directInvocationTenant;
   const tenant = tenantFromEvent(event);
   if (!tenant) throw authProblems.unauthorized();
   return tenant;
@@ -67,7 +78,9 @@ export function requireTenant(event: EventWithAuthorizer): TenantContext {
 
 /** Throws the 403 problem unless the tenant may use `posVendorName` (exact, case-sensitive match, as SmartConnect routes on it). */
 export function assertVendorAllowed(tenant: Pick<TenantContext, 'posVendorNames'>, posVendorName: string): void {
-  if (!tenant.posVendorNames.includes(posVendorName)) throw authProblems.forbiddenVendor(posVendorName, tenant.posVendorNames);
+  if (tenant.posVendorNames !== 'any' && !tenant.posVendorNames.includes(posVendorName)) {
+    throw authProblems.forbiddenVendor(posVendorName, tenant.posVendorNames);
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { RelayProblem } from '../../functions/shared/problem.ts';
 import { createDynamoTenantStore, createFileTenantStore, type IssuedKey, type TenantStore } from '../../functions/shared/tenant-store.ts';
 import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
 import { authorizeProxyEvent, createAuthorizer, type AuthorizerResult } from '../../functions/authorize/authorizer.ts';
-import { assertVendorAllowed, requireTenant, tenantFromEvent } from '../../functions/shared/tenant-context.ts';
+import { assertVendorAllowed, directInvocationTenant, requireTenant, tenantFromEvent } from '../../functions/shared/tenant-context.ts';
 import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
 
 type Handler = (event: APIGatewayRequestAuthorizerEvent) => Promise<AuthorizerResult>;
@@ -159,11 +159,17 @@ describe('a valid key', () => {
     expect(() => assertVendorAllowed(tenant!, 'localpos')).toThrow(RelayProblem);
   });
 
-  test('without (well-formed) authorizer context there is no tenant, and requireTenant answers 401', () => {
+  test('with no authorizer context at all, the caller is the direct-invocation operator, not a POS tenant', () => {
+    for (const event of [{}, { requestContext: null }, { requestContext: { authorizer: null } }]) {
+      expect(tenantFromEvent(event)).toBeUndefined();
+      expect(requireTenant(event)).toBe(directInvocationTenant);
+    }
+    expect(() => assertVendorAllowed(directInvocationTenant, 'AnyPOS')).not.toThrow();
+  });
+
+  test('an authorizer context that does not name a tenant properly is refused with 401', () => {
     for (const event of [
-      {},
-      { requestContext: null },
-      { requestContext: { authorizer: null } },
+      { requestContext: { authorizer: {} } },
       { requestContext: { authorizer: { tenantId: 'acme' } } },
       { requestContext: { authorizer: { tenantId: 'acme', posVendorNames: 'LocalPOS' } } },
       { requestContext: { authorizer: { tenantId: 'acme', posVendorNames: '[1]' } } },
