@@ -7,7 +7,6 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
 
@@ -36,7 +35,9 @@ export function toProblem(error: unknown): RelayProblem {
 const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   onError: (request) => {
     const problem = toProblem(request.error);
-    const log = { code: problem.code, status: problem.status, detail: problem.detail };
+    // The request id goes on the lines that need it, rather than attaching the Lambda context to
+    // the logger on every request (measurable on the warm path: npm run bench).
+    const log = { code: problem.code, status: problem.status, detail: problem.detail, requestId: request.context?.awsRequestId };
     if (problem.status >= 500) logger.error('request failed', { ...log, error: problem.cause ?? problem });
     else logger.info('request refused', log);
     request.response = problemResponse(problem);
@@ -76,7 +77,6 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   // after/onError run in reverse order: problems are rendered first, then CORS and security headers
   // are added to every answer, errors included.
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(securityHeaders);
   if (cors) stack.use(cors);
   stack.use(problemResponses()).use(httpHeaderNormalizer());

@@ -121,11 +121,12 @@ export function createSmartConnectClient(options: SmartConnectClientOptions): Sm
         computedValue > 0 && error.name !== 'TimeoutError' && provablyNotSent(error) ? computedValue : 0,
     },
   });
-  const formHeaders = { 'content-type': formContentType };
+  // Requests with a body get their content type from their own instance, not a per-call merge.
+  const formHttp: Got = http.extend({ headers: { 'content-type': formContentType } });
 
   async function exchange(method: 'PUT' | 'POST' | 'GET', url: string, body?: string): Promise<Exchange> {
     try {
-      const response = await http(url, { method, body, headers: body === undefined ? undefined : formHeaders });
+      const response = await (body === undefined ? http(url, { method }) : formHttp(url, { method, body }));
       return { kind: 'answer', status: response.statusCode, body: parseJson(response.body), retryAfterMs: retryAfterMs(response.headers['retry-after']) };
     } catch (caught) {
       const error = caught as RequestError;
