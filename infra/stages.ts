@@ -60,13 +60,22 @@ export interface TableProtection {
   readonly deletionProtection: boolean;
 }
 
-// Smartpay serves NZ and AU, so both stages run next to them.
-const region = 'ap-southeast-2';
+/** What both stages share: a stage differs only where it says so below. */
+const sameForEveryStage = {
+  // Smartpay serves NZ and AU, so both stages run next to them.
+  region: 'ap-southeast-2',
+  lambdaTimeoutSeconds: 15,
+  smartConnectTimeoutMs: defaults.smartConnectTimeoutMs,
+  environmentCacheSeconds: defaults.environmentCacheSeconds,
+  transactionRetentionDays: defaults.transactionRetentionDays,
+  pollIntervalMs: defaults.pollIntervalMs,
+  smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
+} as const;
 
 export const stages: Readonly<Record<Stage, StageConfig>> = {
   dev: {
+    ...sameForEveryStage,
     stage: 'dev',
-    region,
     // Point dev at a simulator here, or per synth with `-c devSmartConnectEnvironment=https://…`.
     smartConnectEnvironment: officialEnvironments.dev,
     throttling: { rateLimit: 10, burstLimit: 20 },
@@ -74,12 +83,6 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     logRemovalPolicy: RemovalPolicy.DESTROY,
     logLevel: 'DEBUG',
     lambdaMemoryMb: 256,
-    lambdaTimeoutSeconds: 15,
-    smartConnectTimeoutMs: defaults.smartConnectTimeoutMs,
-    environmentCacheSeconds: defaults.environmentCacheSeconds,
-    transactionRetentionDays: defaults.transactionRetentionDays,
-    pollIntervalMs: defaults.pollIntervalMs,
-    smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
     // Test data only: a dev stack deletes cleanly.
     transactionsTable: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
     tenantsTable: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false },
@@ -93,8 +96,8 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     waf: { enabled: false, rateLimitPer5Minutes: 2_000 },
   },
   prod: {
+    ...sameForEveryStage,
     stage: 'prod',
-    region,
     smartConnectEnvironment: officialEnvironments.prod,
     throttling: { rateLimit: 100, burstLimit: 200 },
     logRetention: RetentionDays.THREE_MONTHS,
@@ -103,12 +106,6 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     logLevel: 'INFO',
     // More memory also buys CPU, which shortens cold starts at the till.
     lambdaMemoryMb: 512,
-    lambdaTimeoutSeconds: 15,
-    smartConnectTimeoutMs: defaults.smartConnectTimeoutMs,
-    environmentCacheSeconds: defaults.environmentCacheSeconds,
-    transactionRetentionDays: defaults.transactionRetentionDays,
-    pollIntervalMs: defaults.pollIntervalMs,
-    smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
     // Payment records survive a stack deletion, and nobody deletes the table by accident.
     transactionsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
     tenantsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
