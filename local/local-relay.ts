@@ -10,7 +10,9 @@ import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
 import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
-import { createAuthorizer } from '../functions/authorize/authorizer.ts';
+import { allowPolicy, bearerToken, createAuthorizer, type Authorizer } from '../functions/authorize/authorizer.ts';
+import { parseApiKey } from '../functions/shared/api-keys.ts';
+import { toAuthorizerContext } from '../functions/shared/tenant-context.ts';
 import { createMemoryTenantStore, ensureTenantForKey, type TenantStore } from '../functions/shared/tenant-store.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 
@@ -26,7 +28,11 @@ export interface LocalRelayOptions {
   readonly tenantStore?: TenantStore;
   /** Vendor names of the tenant whose key is `LocalRelay.apiKey`. */
   readonly posVendorNames?: readonly string[];
-  /** Use this key (RELAY_API_KEY) for that tenant instead of generating one. */
+  /**
+   * Use this key (RELAY_API_KEY) for that tenant instead of generating one. A key in the relay's
+   * format is stored like any other (as a hash); any other string is accepted as-is, for local
+   * runs only, so a test harness can bring its own secret.
+   */
   readonly apiKey?: string;
   /** Per-tenant request rate (API Gateway usage plans stand-in); unlimited when omitted. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
@@ -91,11 +97,16 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   try {
     const posVendorNames = options.posVendorNames ?? defaultLocalVendorNames;
     apiKey = options.apiKey ?? (await addTenant(posVendorNames));
-    if (options.apiKey) await ensureTenantForKey(tenantStore, { apiKey: options.apiKey, posVendorNames });
+    let authorizer: Authorizer = createAuthorizer({ store: tenantStore, logger: new Logger({ serviceName: 'smartconnect-relay' }) });
+    if (options.apiKey && parseApiKey(options.apiKey)) {
+      await ensureTenantForKey(tenantStore, { apiKey: options.apiKey, posVendorNames });
+    } else if (options.apiKey) {
+      authorizer = acceptingLocalKey(authorizer, options.apiKey, posVendorNames);
+    }
     relay = await startRelayServer({
       port: options.port,
       stage,
-      authorizer: createAuthorizer({ store: tenantStore, logger: new Logger({ serviceName: 'smartconnect-relay' }) }),
+      authorizer,
       rateLimit: options.rateLimit,
       corsAllowedOrigins: options.corsAllowedOrigins,
     });
@@ -118,4 +129,13 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };
+}
+
+/** Lets a free-form local key through as the local tenant; every other request meets the real authorizer. */
+function acceptingLocalKey(authorizer: Authorizer, apiKey: string, posVendorNames: readonly string[]): Authorizer {
+  const tenant = { tenantId: 'local', posVendorNames };
+  return async (event) =>
+    bearerToken(event) === apiKey
+      ? { principalId: tenant.tenantId, policyDocument: allowPolicy(event.methodArn), context: toAuthorizerContext(tenant, 'local-key') }
+      : authorizer(event);
 }

@@ -58,6 +58,12 @@ export function authorizationHeader(headers: Headers, multiValueHeaders?: MultiV
 
 const bearerPattern = /^bearer +(\S+)$/i;
 
+/** The token of a `Bearer` Authorization header, if the request has exactly one. */
+export function bearerToken(event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>): string | undefined {
+  const header = authorizationHeader(event.headers, event.multiValueHeaders);
+  return header.repeated || header.value === undefined ? undefined : bearerPattern.exec(header.value.trim())?.[1];
+}
+
 /** Decides whether an Authorization header value authenticates a tenant. */
 export async function authenticate(store: Pick<TenantStore, 'findActiveKey'>, header: string | undefined): Promise<Authentication> {
   if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
