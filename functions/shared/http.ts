@@ -1,6 +1,6 @@
 /**
- * The HTTP concerns every relay route shares, as one middy stack: header normalisation, JSON
- * bodies, security headers, request-scoped logging and RFC 9457 error responses.
+ * The HTTP concerns every relay route shares, as one middy stack: header normalisation, bounded
+ * JSON bodies, CORS for configured origins, security headers and RFC 9457 error responses.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
@@ -9,8 +9,6 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
-
-export { problemResponse };
 import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
 
