@@ -4,13 +4,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
 import { createTransactionService } from '../../functions/shared/transaction-service.ts';
 import { createTransactionStore, type TransactionRecord } from '../../functions/shared/transaction-store.ts';
-import type { SmartConnectClient } from '../../functions/shared/smartconnect-client.ts';
+import type { PollResult, SmartConnectClient } from '../../functions/shared/smartconnect-client.ts';
 
 // The poll step is also the watchdog for creates that died half-way: exercised here on the real
 // store (DynamoDB stand-in) with a clock the test controls.
 let dynamo: DynamoStandIn;
 let clock = Date.parse('2026-11-27T10:00:00Z');
 const polls: string[] = [];
+let nextPoll: PollResult = { kind: 'status', body: { transactionStatus: 'PENDING', data: {} } };
 
 beforeAll(async () => {
   dynamo = await startDynamoStandIn([transactionTableDefinition('watchdog-test')]);
@@ -28,7 +29,7 @@ function setup() {
     startTransaction: async () => ({ kind: 'ambiguous', reason: 'not used' }),
     poll: async (url) => {
       polls.push(url);
-      return { kind: 'status', body: { transactionStatus: 'PENDING', data: {} } };
+      return nextPoll;
     },
   };
   const service = createTransactionService({
@@ -82,4 +83,16 @@ test('a final transaction is never moved again', async () => {
 test('a poll for a transaction that no longer exists ends quietly', async () => {
   const { service } = setup();
   expect(await service.pollOnce('a0000000-0000-4000-8000-000000000099')).toEqual({ done: true });
+});
+
+test.each([
+  [{ kind: 'invalid', status: 404 } as const, /no longer accepts this transaction's polling URL \(HTTP 404\)/],
+  [{ kind: 'expired' } as const, /polling token expired/],
+])('a poll answered %j ends UNKNOWN (never FAILED) with the reason', async (answer, reason) => {
+  const { store, service } = setup();
+  const id = answer.kind === 'expired' ? 'a0000000-0000-4000-8000-000000000005' : 'a0000000-0000-4000-8000-000000000006';
+  await store.insert(record(id, 'PENDING', 60_000, 'https://127.0.0.1:1/pos/transaction/x?merchantAccessToken=y'));
+  nextPoll = answer;
+  expect(await service.pollOnce(id)).toEqual({ done: true });
+  expect(await store.get(id)).toMatchObject({ lifecycle: 'UNKNOWN', outcome: 'UNKNOWN', unknownReason: expect.stringMatching(reason) });
 });

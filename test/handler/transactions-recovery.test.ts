@@ -15,6 +15,19 @@ beforeAll(async () => {
 });
 afterAll(() => relay.close());
 
+test('5xx answers and resets while polling do not end the transaction', async () => {
+  // First in this file, so no other transaction is being polled to soak up the faults.
+  const register = await pairedRegister(relay);
+  const created = await createTransaction(relay, { transactionType: 'Card.Purchase', ...register, amountTotal: 100 });
+  relay.simulator!.failNext('poll', { kind: 'status', status: 503 }, 2);
+  relay.simulator!.failNext('poll', { kind: 'reset' }, 1);
+  const final = await waitForFinal(relay, String(created.body.id), 15_000);
+  expect(final).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
+  const own = smartConnectPolls(relay).filter((p) => p.path.endsWith(String((final.result as Record<string, string>).smartConnectTransactionId)));
+  expect(own.filter((p) => p.status === 503)).toHaveLength(2);
+  expect(own.filter((p) => p.status === undefined)).toHaveLength(1);
+}, 20_000);
+
 test('after a 429 the relay waits at least Retry-After before polling again, and still gets the outcome', async () => {
   const register = await pairedRegister(relay);
   const created = await createTransaction(relay, { transactionType: 'Card.Purchase', ...register, amountTotal: 700 });

@@ -283,26 +283,6 @@ describe('SmartConnect refusals and faults on create', () => {
   });
 });
 
-describe('polling keeps going through blips', () => {
-  test('5xx and resets while polling do not end the transaction', async () => {
-    const register = await pairedRegister(relay);
-    const created = await createTransaction(relay, purchase(register, 100));
-    relay.simulator!.failNext('poll', { kind: 'status', status: 503 }, 2);
-    relay.simulator!.failNext('poll', { kind: 'reset' }, 1);
-    const final = await waitForFinal(relay, String(created.body.id));
-    expect(final).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
-  });
-});
-
-test('a polling URL SmartConnect no longer accepts (404) ends UNKNOWN, never FAILED', async () => {
-  const register = await pairedRegister(relay);
-  relay.simulator!.failNext('poll', { kind: 'status', status: 404 }, 1);
-  const created = await createTransaction(relay, purchase(register, 100));
-  const final = await waitForFinal(relay, String(created.body.id));
-  expect(final).toMatchObject({ status: 'UNKNOWN', outcome: 'UNKNOWN' });
-  expect(final.unknownReason).toMatch(/no longer accepts .*HTTP 404/);
-});
-
 describe('reading', () => {
   test('an unknown id is 404; a malformed id is 400', async () => {
     expectProblem(await getTransaction(relay, randomUUID()), 404, 'transaction-not-found');
