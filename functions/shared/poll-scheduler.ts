@@ -36,16 +36,21 @@ export type PollStep = (transactionId: string) => Promise<{ readonly done: true 
 /** Local stand-in for the SQS loop: runs the poll step on a timer until it says done. */
 export function inProcessPollScheduler(onError: (transactionId: string, error: unknown) => void) {
   let step: PollStep | undefined;
+  let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const scheduler: PollScheduler & { start(step: PollStep): void; stop(): void } = {
     start(pollStep) {
       step = pollStep;
+      stopped = false;
     },
     stop() {
+      // A poll already under way would otherwise schedule its successor after this.
+      stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
     },
     async schedule(transactionId, delayMs) {
+      if (stopped) return;
       const timer = setTimeout(async () => {
         timers.delete(timer);
         try {
@@ -57,6 +62,8 @@ export function inProcessPollScheduler(onError: (transactionId: string, error: u
           await scheduler.schedule(transactionId, Math.max(delayMs, 1_000));
         }
       }, delayMs);
+      // The local server keeps the process alive; pending polls alone should not.
+      timer.unref();
       timers.add(timer);
     },
   };

@@ -4,12 +4,12 @@ import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { createTransaction, getTransaction, listTransactions, pairedRegister, smartConnectPolls, waitForFinal } from '../support/transactions.ts';
 
 // SmartConnect here rate-limits polls closer than 1 s (429 + Retry-After: 1) while the relay would
-// poll every 200 ms, and its polling token lives only 3 s, so back-off and expiry are observable.
+// poll every 200 ms, and its polling token lives only 4.5 s, so back-off and expiry are observable.
 let relay: LocalRelay;
 
 beforeAll(async () => {
   relay = await startLocalRelay({
-    simulator: { deviceResponseMs: 2_500, minPollIntervalMs: 1_000, tokenTtlMs: 3_000 },
+    simulator: { deviceResponseMs: 2_500, minPollIntervalMs: 1_000, tokenTtlMs: 4_500 },
     env: { POLL_INTERVAL_MS: '200', POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
 });
@@ -58,7 +58,7 @@ test('crash and recover: the POS loses its response, finds the transaction by re
 
   // By the time it looks, SmartConnect's polling token has expired...
   const final = await waitForFinal(relay, found!.id, 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 3_200));
+  await new Promise((resolve) => setTimeout(resolve, 4_700));
   const pollingUrl = smartConnectPolls(relay).find((p) => p.path.endsWith(String((final.result as Record<string, string>).smartConnectTransactionId)))!;
   const direct = await new Promise<number>((resolve, reject) => {
     const url = new URL(`${relay.simulator!.origin}${pollingUrl.path}?merchantAccessToken=${pollingUrl.query.merchantAccessToken}`);
