@@ -53,10 +53,9 @@ export async function startDynamoStandIn(tables: readonly CreateTableCommandInpu
   client.destroy();
   return {
     endpoint,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    // No closeAllConnections: dynalite closes its database with the server and throws (uncaught)
+    // if an operation under way writes after that; a plain close lets those finish first and
+    // still drops idle keep-alive connections.
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

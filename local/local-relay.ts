@@ -125,7 +125,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     addTenant,
     close: async () => {
       await relay.close();
-      (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();
+      // Polls under way finish before the stand-ins go: dynalite throws if written to once closed.
+      await (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();
       await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };

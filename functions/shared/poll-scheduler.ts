@@ -38,21 +38,23 @@ export function inProcessPollScheduler(onError: (transactionId: string, error: u
   let step: PollStep | undefined;
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
-  const scheduler: PollScheduler & { start(step: PollStep): void; stop(): void } = {
+  const running = new Set<Promise<void>>();
+  const scheduler: PollScheduler & { start(step: PollStep): void; stop(): Promise<void> } = {
     start(pollStep) {
       step = pollStep;
       stopped = false;
     },
-    stop() {
+    /** Cancels pending polls and waits for those under way, so nothing writes after shutdown. */
+    async stop() {
       // A poll already under way would otherwise schedule its successor after this.
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      await Promise.allSettled([...running]);
     },
     async schedule(transactionId, delayMs) {
       if (stopped) return;
-      const timer = setTimeout(async () => {
-        timers.delete(timer);
+      const poll = async () => {
         try {
           const next = await step!(transactionId);
           if (!next.done) await scheduler.schedule(transactionId, next.delayMs);
@@ -61,6 +63,12 @@ export function inProcessPollScheduler(onError: (transactionId: string, error: u
           onError(transactionId, error);
           await scheduler.schedule(transactionId, Math.max(delayMs, 1_000));
         }
+      };
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        const run = poll();
+        running.add(run);
+        void run.finally(() => running.delete(run));
       }, delayMs);
       // The local server keeps the process alive; pending polls alone should not.
       timer.unref();

@@ -61,7 +61,7 @@ export function requireTransactionsTable(): void {
   if (!tableName) throw problems.misconfigured('The relay has no transactions table configured.');
 }
 
-/** Stops local poll timers (local server shutdown, end of a test file). */
-export function stopInProcessPoller(): void {
-  inProcess?.stop();
+/** Stops local polling and waits for polls under way (local server shutdown, end of a test file). */
+export async function stopInProcessPoller(): Promise<void> {
+  await inProcess?.stop();
 }
