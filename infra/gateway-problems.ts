@@ -1,6 +1,6 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { problemContentType, problemType } from '../functions/shared/problem.ts';
-import { unauthorizedProblem } from '../functions/shared/tenant-context.ts';
+import { authorizerFailureProblem, unauthorizedProblem } from '../functions/shared/tenant-context.ts';
 
 /**
  * API Gateway answers some requests itself (no or bad API key, throttled, unknown route, timeout…).
@@ -42,12 +42,6 @@ export const throttledRetryAfterSeconds = 1;
  */
 export const quotaRetryAfterSeconds = 3600;
 
-const authorizerFailure = {
-  status: 500,
-  code: 'authorizer-failure',
-  title: 'The relay could not check the API key',
-  detail: 'Nothing was sent to the terminal. Try again; if it persists, contact support.',
-} as const;
 
 export const gatewayProblems: readonly GatewayProblem[] = [
   {
@@ -72,12 +66,12 @@ export const gatewayProblems: readonly GatewayProblem[] = [
   {
     // The authorizer threw something other than "Unauthorized" (the tenant store was unreachable), or timed out.
     responseType: ResponseType.AUTHORIZER_FAILURE,
-    ...authorizerFailure,
+    ...authorizerFailureProblem,
   },
   {
     // API Gateway could not call the authorizer, or it answered something that is not a policy.
     responseType: ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    ...authorizerFailure,
+    ...authorizerFailureProblem,
   },
   {
     // Methods require a usage-plan API key, which the authorizer supplies from the tenant record: a

@@ -15,6 +15,7 @@ import {
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { corsAllowHeaders, corsExposeHeaders, corsMaxAgeSeconds } from '../functions/shared/cors.ts';
 import { checkEnvironment } from '../functions/shared/environment-guard.ts';
 import { minimumPollIntervalMs } from '../functions/shared/runtime-config.ts';
 import { relayAuthorizer, relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
@@ -40,11 +41,8 @@ const authorizerTimeoutSeconds = 5;
 /** API Gateway's bounds for an authorizer's result cache. */
 const authorizerCacheBounds = { min: 0, max: 3600 } as const;
 
-/** What a browser front-end may send and read (the handlers set the same exposed headers on their answers). */
-const corsAllowHeaders = ['Authorization', 'Content-Type', 'Idempotency-Key'];
-const corsExposeHeaders = ['Location', 'Idempotent-Replayed', 'Retry-After'];
-/** How long a browser may reuse a preflight answer (the local server sends the same). */
-const corsMaxAge = Duration.minutes(10);
+/** The CORS lists and max age come from functions/shared/cors.ts, shared with the handlers and the local server. */
+const corsMaxAge = Duration.seconds(corsMaxAgeSeconds);
 
 export interface RelayStackProps extends StackProps {
   readonly config: StageConfig;
@@ -240,9 +238,9 @@ export class RelayStack extends Stack {
         this.api.root.resourceForPath(path).addCorsPreflight({
           allowOrigins: [...config.corsAllowedOrigins],
           allowMethods: methods,
-          allowHeaders: corsAllowHeaders,
+          allowHeaders: [...corsAllowHeaders],
           // Only meaningful on actual responses, where the handlers send it too; harmless here.
-          exposeHeaders: corsExposeHeaders,
+          exposeHeaders: [...corsExposeHeaders],
           maxAge: corsMaxAge,
         });
       }

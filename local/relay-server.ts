@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizeProxyEvent, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { relayRoutes, type RelayRoute } from '../functions/routes.ts';
-import { problemResponse, problems, RelayProblem } from '../functions/shared/problem.ts';
+import { corsAllowHeaders, corsMaxAgeSeconds } from '../functions/shared/cors.ts';
+import { problemResponse, problems, type RelayProblem } from '../functions/shared/problem.ts';
 import { authProblems } from '../functions/shared/tenant-context.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -79,7 +80,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
         try {
           authorized = await authorizeProxyEvent(authorizer, event);
         } catch (error) {
-          return sendProblem(authorizerFailure(error));
+          return sendProblem(authProblems.authorizerFailure(error));
         }
         if (!authorized) return sendProblem(authProblems.unauthorized());
         const waitSeconds = rateLimiter?.(authorized.tenantId);
@@ -103,21 +104,12 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   };
 }
 
-const authorizerFailure = (cause: unknown) =>
-  new RelayProblem({
-    status: 500,
-    code: 'authorizer-failure',
-    title: 'The relay could not check the API key',
-    detail: 'Nothing was sent to the terminal. Try again; if it persists, contact support.',
-    cause,
-  });
-
 function preflightHeaders(origin: string, methods: readonly string[]): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': [...methods, 'OPTIONS'].join(', '),
-    'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key',
-    'access-control-max-age': '600',
+    'access-control-allow-headers': corsAllowHeaders.join(', '),
+    'access-control-max-age': String(corsMaxAgeSeconds),
     vary: 'Origin',
   };
 }

@@ -8,6 +8,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
 import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
@@ -64,7 +65,7 @@ const securityHeaders = httpSecurityHeaders();
 // Browser POS front-ends on the stage's configured origins only; no CORS headers at all otherwise.
 const corsOrigins = (process.env[RuntimeEnv.corsAllowedOrigins] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
 const cors = corsOrigins.length
-  ? httpCors({ origins: corsOrigins, exposeHeaders: 'Location, Idempotent-Replayed, Retry-After', vary: 'Origin' })
+  ? httpCors({ origins: corsOrigins, exposeHeaders: corsExposeHeaders.join(', '), vary: 'Origin' })
   : undefined;
 
 export function httpHandler<TEvent extends ApiEvent | JsonEvent>(

@@ -96,7 +96,17 @@ export const unauthorizedProblem = {
   headers: { 'WWW-Authenticate': 'Bearer realm="smartconnect-relay"' },
 } as const;
 
+/** The 500 when API keys cannot be checked (tenant store unreachable): gateway response and local server alike. */
+export const authorizerFailureProblem = {
+  status: 500,
+  code: 'authorizer-failure',
+  title: 'The relay could not check the API key',
+  detail: 'Nothing was sent to the terminal. Try again; if it persists, contact support.',
+} as const;
+
 export const authProblems = {
+  authorizerFailure: (cause: unknown) => new RelayProblem({ ...authorizerFailureProblem, cause }),
+
   unauthorized: () =>
     new RelayProblem({
       status: unauthorizedProblem.status,

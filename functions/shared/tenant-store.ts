@@ -16,10 +16,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateApiKey, generateKeyId, hashApiKey, isKeyId, parseApiKey } from './api-keys.ts';
 import { awsClientConfig } from './aws-client-config.ts';
+import { isConditionFailure } from './conditional-write.ts';
 import { tenantTable } from './tenant-table.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -393,8 +394,6 @@ function summarise(tenant: TenantRecord, keys: readonly KeyRecord[]): TenantSumm
 const { partitionKey: pk, tenantPrefix, keyPrefix, activeKeysAttribute } = tenantTable;
 const tenantItemKey = (tenantId: string) => ({ [pk]: `${tenantPrefix}${tenantId}` });
 const keyItemKey = (keyId: string) => ({ [pk]: `${keyPrefix}${keyId}` });
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 async function conditional(write: () => Promise<unknown>): Promise<boolean> {
   try {

@@ -4,7 +4,7 @@
  * final state). Works against DynamoDB and the local stand-in alike (no transactions API needed).
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from './conditional-write.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outcome, TransactionResult } from './transaction-outcome.ts';
 import type { RegisterTriple, TransactionRequest } from './transaction-request.ts';
@@ -51,7 +51,6 @@ export type LockClaim = { readonly acquired: true } | { readonly acquired: false
 export class InvalidCursorError extends Error {}
 
 const { partitionKey: pk, byRegisterIndex, ttlAttribute } = transactionTable;
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
 const transactionKey = (id: string) => ({ [pk]: `TXN#${id}` });
 const idempotencyItemKey = (tenantId: string, key: string) => ({ [pk]: `IDEM#${tenantId}#${key}` });
