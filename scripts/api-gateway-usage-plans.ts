@@ -35,9 +35,9 @@ import {
   type ThrottleSettings,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
-import { awsClientConfig } from '../functions/shared/aws-client-config.ts';
-import type { Stage } from '../functions/shared/runtime-config.ts';
-import type { TenantThrottling, UsagePlanBinding } from '../functions/shared/tenant-store.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
+import type { TenantThrottling, UsagePlanBinding } from '#tenants/tenant-store.ts';
 import type { UsagePlanProvisioner, UsagePlanTenant } from './usage-plans.ts';
 
 /**
