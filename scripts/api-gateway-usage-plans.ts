@@ -42,7 +42,7 @@ import type { UsagePlanProvisioner, UsagePlanTenant } from './usage-plans.ts';
 
 /**
  * Each stage's region, as in infra/stages.ts (which the CLI does not import: it pulls in
- * aws-cdk-lib). test/unit/usage-plans.test.ts keeps the two in step.
+ * aws-cdk-lib). test/unit/scripts/usage-plans.test.ts keeps the two in step.
  */
 export const stageRegions: Readonly<Record<Stage, string>> = { dev: 'ap-southeast-2', prod: 'ap-southeast-2' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { pairingCodeSchema, pairRegisterBody } from '../../functions/pair-register/request.ts';
+import { pairingCodeSchema, pairRegisterBody } from '../../../functions/pair-register/request.ts';
 import { toForm } from '#smartconnect/smartconnect-client.ts';
 import { parseOrThrow } from '#http/validation.ts';
 import { RelayProblem } from '#http/problem.ts';

@@ -14,7 +14,7 @@ import {
   TenantStoreError,
   type TenantStore,
 } from '#tenants/tenant-store.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../../local/stand-ins/dynamodb.ts';
 
 let dynamo: DynamoStandIn;
 let client: DynamoDBClient;
