@@ -12,10 +12,10 @@
  * docs/smartconnect.md §2.3) plus the send deadline, the transaction ends UNKNOWN with its reason,
  * and every delay is capped so no poll is scheduled beyond that moment.
  */
-import { interpretPoll, type TransactionResult } from '../../functions/shared/transaction-outcome.ts';
-import type { PollMessage, PollScheduler } from '../../functions/shared/poll-scheduler.ts';
-import type { SmartConnectClient } from '../../functions/shared/smartconnect-client.ts';
-import type { Lifecycle, TransactionRecord, TransactionStore } from '../../functions/shared/transaction-store.ts';
+import { interpretPoll, type TransactionResult } from './transaction-outcome.ts';
+import type { PollMessage, PollScheduler } from './poll-scheduler.ts';
+import type { SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
+import type { Lifecycle, TransactionRecord, TransactionStore } from './transaction-store.ts';
 
 export type PollStepResult = { readonly done: true } | { readonly done: false; readonly delayMs: number };
 

@@ -28,7 +28,7 @@ test.each([2, 3, 5])('the same poll message delivered %i times (at once and agai
   const register = await pairedRegister(relay);
   const created = await createTransaction(relay, { transactionType: 'Card.Purchase', ...register, amountTotal: 100 });
   const transactionId = String(created.body.id);
-  const { transactionStore } = await import('../../functions/shared/transactions-runtime.ts');
+  const { transactionStore } = await import('#transactions/transactions-runtime.ts');
 
   // The first message again, several times, in one batch and in parallel batches.
   const first = { transactionId, seq: 0 };

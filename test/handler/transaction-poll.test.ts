@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
-import { createTransactionPoller, type UnresolvedEvent } from '../../lib/transactions/transaction-poll.ts';
-import { createTransactionService } from '../../functions/shared/transaction-service.ts';
-import { createTransactionStore, type TransactionRecord } from '../../functions/shared/transaction-store.ts';
-import type { PollMessage } from '../../functions/shared/poll-scheduler.ts';
-import type { PollResult, SmartConnectClient, TransactionStart } from '../../functions/shared/smartconnect-client.ts';
-import { RelayProblem } from '../../functions/shared/problem.ts';
+import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { createTransactionPoller, type UnresolvedEvent } from '#transactions/transaction-poll.ts';
+import { createTransactionService } from '#transactions/transaction-service.ts';
+import { createTransactionStore, type TransactionRecord } from '#transactions/transaction-store.ts';
+import type { PollMessage } from '#transactions/poll-scheduler.ts';
+import type { PollResult, SmartConnectClient, TransactionStart } from '#smartconnect/smartconnect-client.ts';
+import { RelayProblem } from '#http/problem.ts';
 
 // The poll chain's rules on the real store (DynamoDB stand-in), with a clock the test moves.
 const tokenTtlMs = 900_000;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { storableIssues, storableLimits } from '../../lib/transactions/storable-json.ts';
-import { transactionRequest } from '../../functions/shared/transaction-request.ts';
-import { parseOrThrow } from '../../functions/shared/validation.ts';
-import { RelayProblem } from '../../functions/shared/problem.ts';
+import { storableIssues, storableLimits } from '#transactions/storable-json.ts';
+import { transactionRequest } from '#transactions/transaction-request.ts';
+import { parseOrThrow } from '#http/validation.ts';
+import { RelayProblem } from '#http/problem.ts';
 
 const nest = (levels: number, leaf: unknown = 'x'): unknown => (levels === 0 ? leaf : { a: nest(levels - 1, leaf) });
 const purchase = (extra: Record<string, unknown>) => ({

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { wellFormedText } from '../../functions/shared/validation.ts';
+import { wellFormedText } from '#http/validation.ts';
 import { pairRegisterBody } from '../../functions/pair-register/request.ts';
-import { transactionRequest } from '../../functions/shared/transaction-request.ts';
+import { transactionRequest } from '#transactions/transaction-request.ts';
 
 const text = wellFormedText(100);
 

@@ -4,10 +4,10 @@
  * and forgets the outcome's URL after ~15 minutes; these two functions are what make it safe.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createTransactionPoller, type UnresolvedEvent } from '../../lib/transactions/transaction-poll.ts';
+import { createTransactionPoller, type UnresolvedEvent } from './transaction-poll.ts';
 import type { PollScheduler } from './poll-scheduler.ts';
-import { problems, RelayProblem } from './problem.ts';
-import type { SmartConnectClient } from './smartconnect-client.ts';
+import { problems, RelayProblem } from '#http/problem.ts';
+import type { SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
 import { toTransactionForm, type TransactionRequest } from './transaction-request.ts';
 import { toResource } from './transaction-resource.ts';
 import type { IdempotencyItem, StoredAnswer, TransactionRecord, TransactionStore } from './transaction-store.ts';
@@ -32,7 +32,7 @@ export interface TransactionServiceOptions {
 }
 
 export type CreateResult = { readonly replayed: boolean; readonly record: TransactionRecord };
-export type { PollStepResult } from '../../lib/transactions/transaction-poll.ts';
+export type { PollStepResult } from './transaction-poll.ts';
 
 /** API Gateway gives up after 29 s: a duplicate never waits longer than this for the original. */
 const maxInFlightWaitMs = 20_000;

@@ -3,8 +3,8 @@
  * request that SmartConnect would refuse, or that could mean something else, never leaves.
  */
 import * as z from 'zod/mini';
-import { storableJson } from '../../lib/transactions/storable-json.ts';
-import { optionalText, requiredText } from './validation.ts';
+import { storableJson } from './storable-json.ts';
+import { optionalText, requiredText } from '#http/validation.ts';
 
 /** Positive integer cents, as SmartConnect wants them (§3.1: non-zero, positive, no currency). */
 const cents = (description: string) =>
