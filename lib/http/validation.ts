@@ -6,14 +6,26 @@ import { problems, type FieldError } from './problem.ts';
 // Declarative checks rather than refinements, so the same schema also documents itself as JSON
 // Schema. Control characters (tabs and newlines included) are never meaningful in a name or id,
 // and would smuggle line breaks into terminal displays and logs.
-/** A required, single-line, human-entered string of at most `max` characters. */
-export const requiredText = (max: number, description?: string) =>
+/**
+ * A required, single-line, human-entered string of at most `max` characters that shows on a
+ * terminal or receipt as what it is: well-formed Unicode (a lone surrogate would reach
+ * SmartConnect as U+FFFD), no control characters, no line or paragraph separators (U+2028/2029),
+ * no bidi controls that reorder what is displayed (U+200E/F, U+202A-202E, U+2066-2069), and at
+ * least one visible character (not only spaces, zero-width or other invisible characters).
+ */
+export const wellFormedText = (max: number, description?: string) =>
   z.string({ error: 'is required and must be a string' }).check(
     z.maxLength(max, { error: `must be at most ${max} characters` }),
-    z.regex(/\S/, { error: 'must not be empty' }),
+    z.regex(/^\P{Cs}*$/u, { error: 'must be well-formed Unicode text (it contains a lone surrogate)' }),
     z.regex(/^\P{Cc}*$/u, { error: 'must not contain control characters' }),
+    z.regex(/^[^\u2028\u2029]*$/, { error: 'must not contain line or paragraph separators' }),
+    z.regex(/^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/, { error: 'must not contain bidirectional control characters' }),
+    z.regex(/[^\p{White_Space}\p{Cc}\p{Cf}\p{Cs}\p{Z}\u034F\u115F\u1160\u180E\u2800\u3164\uFFA0]/u, { error: 'must not be empty or only invisible characters' }),
     ...(description ? [z.describe(description)] : []),
   );
+
+/** Names, ids and other free text from the POS: see wellFormedText. */
+export const requiredText = wellFormedText;
 
 export const optionalText = (max: number, description?: string) => z.optional(requiredText(max, description));
 

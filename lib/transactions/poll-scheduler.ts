@@ -6,11 +6,14 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface PollScheduler {
-  schedule(transactionId: string, delayMs: number): Promise<void>;
+  schedule(message: PollMessage, delayMs: number): Promise<void>;
 }
 
+/** One poll of one transaction: `seq` numbers the polls of its chain (see lib/transactions/transaction-poll.ts). */
 export interface PollMessage {
   readonly transactionId: string;
+  /** Absent in messages sent before sequences existed: those are poll 0. */
+  readonly seq?: number;
 }
 
 /** SQS allows at most 15 minutes of delay per message. */
@@ -18,8 +21,8 @@ const maxDelaySeconds = 900;
 
 export function sqsPollScheduler(sqs: SQSClient, queueUrl: string): PollScheduler {
   return {
-    async schedule(transactionId, delayMs) {
-      const body: PollMessage = { transactionId };
+    async schedule(message, delayMs) {
+      const body: PollMessage = { transactionId: message.transactionId, seq: message.seq ?? 0 };
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
@@ -31,17 +34,21 @@ export function sqsPollScheduler(sqs: SQSClient, queueUrl: string): PollSchedule
   };
 }
 
-export type PollStep = (transactionId: string) => Promise<{ readonly done: true } | { readonly done: false; readonly delayMs: number }>;
+/** Runs one poll message; throws to have it delivered again later (as SQS would). */
+export type PollDelivery = (message: PollMessage) => Promise<unknown>;
 
-/** Local stand-in for the SQS loop: runs the poll step on a timer until it says done. */
+/**
+ * Local stand-in for the SQS loop: delivers each message after its delay, and again after a
+ * failure, like a queue's redelivery. Successors are scheduled by the delivery itself.
+ */
 export function inProcessPollScheduler(onError: (transactionId: string, error: unknown) => void) {
-  let step: PollStep | undefined;
+  let deliver: PollDelivery | undefined;
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
-  const scheduler: PollScheduler & { start(step: PollStep): void; stop(): Promise<void> } = {
-    start(pollStep) {
-      step = pollStep;
+  const scheduler: PollScheduler & { start(deliver: PollDelivery): void; stop(): Promise<void> } = {
+    start(delivery) {
+      deliver = delivery;
       stopped = false;
     },
     /** Cancels pending polls and waits for those under way, so nothing writes after shutdown. */
@@ -52,23 +59,22 @@ export function inProcessPollScheduler(onError: (transactionId: string, error: u
       timers.clear();
       await Promise.allSettled([...running]);
     },
-    async schedule(transactionId, delayMs) {
+    async schedule(message, delayMs) {
       if (stopped) return;
-      const poll = async () => {
+      const run = async () => {
         try {
-          const next = await step!(transactionId);
-          if (!next.done) await scheduler.schedule(transactionId, next.delayMs);
+          await deliver!(message);
         } catch (error) {
-          // Like an SQS redelivery: try again later rather than drop the transaction.
-          onError(transactionId, error);
-          await scheduler.schedule(transactionId, Math.max(delayMs, 1_000));
+          // Like an SQS redelivery: the same message again later rather than a dropped transaction.
+          onError(message.transactionId, error);
+          await scheduler.schedule(message, Math.max(delayMs, 1_000));
         }
       };
       const timer = setTimeout(() => {
         timers.delete(timer);
-        const run = poll();
-        running.add(run);
-        void run.finally(() => running.delete(run));
+        const task = run();
+        running.add(task);
+        void task.finally(() => running.delete(task));
       }, delayMs);
       // The local server keeps the process alive; pending polls alone should not.
       timer.unref();

@@ -3,6 +3,7 @@
  * request that SmartConnect would refuse, or that could mean something else, never leaves.
  */
 import * as z from 'zod/mini';
+import { storableJson } from './storable-json.ts';
 import { optionalText, requiredText } from '#http/validation.ts';
 
 /** Positive integer cents, as SmartConnect wants them (§3.1: non-zero, positive, no currency). */
@@ -69,7 +70,10 @@ export const transactionRequest = z.discriminatedUnion('transactionType', [
   type('Journal.GetTransResult', {}),
   type('Terminal.GetStatus', {}),
   type('Terminal.ReadCard', {}),
-], { error: 'must be one of the SmartConnect transaction types' });
+], { error: 'must be one of the SmartConnect transaction types' }).check(
+  // saleData is passed through loosely: whatever it holds must still fit the store and SmartConnect.
+  storableJson(),
+);
 
 export type TransactionRequest = z.infer<typeof transactionRequest>;
 export type TransactionType = TransactionRequest['transactionType'];

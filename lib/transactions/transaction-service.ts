@@ -4,13 +4,13 @@
  * and forgets the outcome's URL after ~15 minutes; these two functions are what make it safe.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { createTransactionPoller, type UnresolvedEvent } from './transaction-poll.ts';
 import type { PollScheduler } from './poll-scheduler.ts';
 import { problems, RelayProblem } from '#http/problem.ts';
 import type { SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
-import { interpretPoll, type TransactionResult } from './transaction-outcome.ts';
 import { toTransactionForm, type TransactionRequest } from './transaction-request.ts';
 import { toResource } from './transaction-resource.ts';
-import type { Lifecycle, TransactionRecord, TransactionStore } from './transaction-store.ts';
+import type { IdempotencyItem, StoredAnswer, TransactionRecord, TransactionStore } from './transaction-store.ts';
 
 export interface TransactionServiceOptions {
   readonly store: TransactionStore;
@@ -22,16 +22,20 @@ export interface TransactionServiceOptions {
   readonly tokenTtlMs: number;
   /** Longest a create can be between "recorded" and "SmartConnect answered"; after it, the poll step's watchdog calls it UNKNOWN. */
   readonly sendDeadlineMs: number;
+  /** How long a duplicate waits for the original create's answer before 409 idempotency-key-in-progress. Default: sendDeadlineMs, at most 20 s. */
+  readonly inFlightWaitMs?: number;
   readonly now?: () => number;
   readonly newId?: () => string;
   readonly log?: (message: string, attributes: Record<string, unknown>) => void;
+  /** A transaction that ended UNKNOWN: logged at ERROR and counted by the runtime. */
+  readonly onUnresolved?: (event: UnresolvedEvent) => void;
 }
 
 export type CreateResult = { readonly replayed: boolean; readonly record: TransactionRecord };
-export type PollStepResult = { readonly done: true } | { readonly done: false; readonly delayMs: number };
+export type { PollStepResult } from './transaction-poll.ts';
 
-const maxBackoffMs = 30_000;
-const active: readonly Lifecycle[] = ['PENDING', 'DELAYED'];
+/** API Gateway gives up after 29 s: a duplicate never waits longer than this for the original. */
+const maxInFlightWaitMs = 20_000;
 
 export function createTransactionService(options: TransactionServiceOptions) {
   const { store, smartConnect, scheduler, pollIntervalMs, tokenTtlMs, sendDeadlineMs } = options;
@@ -39,72 +43,64 @@ export function createTransactionService(options: TransactionServiceOptions) {
   const newId = options.newId ?? randomUUID;
   const log = options.log ?? (() => undefined);
   const iso = (ms: number) => new Date(ms).toISOString();
+  const inFlightWaitMs = options.inFlightWaitMs ?? Math.min(sendDeadlineMs, maxInFlightWaitMs);
+  const poller = createTransactionPoller({ store, smartConnect, scheduler, pollIntervalMs, tokenTtlMs, sendDeadlineMs, now, log, onUnresolved: options.onUnresolved });
 
-  /** Undo a create that SmartConnect never acted on, so the key and the register are free again. */
-  async function abandon(record: TransactionRecord): Promise<void> {
+  /**
+   * Ends a create that produced no transaction (SmartConnect refused it, nothing could be sent,
+   * the register was busy): its answer is stored on the key first, so every request with that key,
+   * concurrent or later, gets this same answer and none sends another POST (Stripe's rule).
+   */
+  async function refuse(record: TransactionRecord, problem: RelayProblem): Promise<RelayProblem> {
+    const answer = withExtensions(problem, { charged: false, retryWithNewIdempotencyKey: true });
+    await store.storeAnswer(record.tenantId, record.idempotencyKey, record.id, { status: answer.status, headers: { ...answer.headers }, body: { ...answer.toBody() } });
     await store.releaseRegisterLock(record.tenantId, record.request, record.id);
-    await store.releaseIdempotencyKey(record.tenantId, record.idempotencyKey, record.id);
     await store.delete(record.id);
+    return answer;
   }
 
-  async function finish(record: TransactionRecord, from: readonly Lifecycle[], changes: Partial<TransactionRecord>): Promise<TransactionRecord | undefined> {
-    const at = now();
-    const updated = await store.transition(record.id, from, { ...changes, updatedAt: iso(at), completedAt: iso(at) });
-    // Released only once final: until then SmartConnect would only answer "device is busy".
-    if (updated) await store.releaseRegisterLock(record.tenantId, record.request, record.id);
-    log('transaction final', { transactionId: record.id, status: changes.lifecycle, outcome: changes.outcome });
-    return updated;
-  }
-
-  const markUnknown = (record: TransactionRecord, from: readonly Lifecycle[], unknownReason: string) =>
-    finish(record, from, { lifecycle: 'UNKNOWN', outcome: 'UNKNOWN', unknownReason });
-
-  /** A concurrent duplicate waits for the original create to learn SmartConnect's answer. */
-  async function settled(id: string): Promise<TransactionRecord | undefined> {
-    const deadline = now() + sendDeadlineMs;
+  /** A duplicate gets the original create's answer: its transaction, or the refusal stored on the key. */
+  async function replay(tenantId: string, idempotencyKey: string, first: IdempotencyItem): Promise<CreateResult> {
+    const deadline = now() + inFlightWaitMs;
+    let item = first;
     for (;;) {
-      const record = await store.get(id);
-      if (!record || record.lifecycle !== 'SENDING' || now() >= deadline) return record;
+      if (item.answer) throw replayedAnswer(item.answer);
+      const record = await store.get(item.transactionId);
+      if (record && record.lifecycle !== 'SENDING') return { replayed: true, record };
+      if (now() >= deadline) throw idempotencyKeyInProgress(item.transactionId);
       await new Promise((resolve) => setTimeout(resolve, 100));
+      item = (await store.readIdempotencyKey(tenantId, idempotencyKey)) ?? item;
     }
   }
 
   async function create(tenantId: string, idempotencyKey: string, request: TransactionRequest): Promise<CreateResult> {
     const requestHash = hashRequest(request);
-    // A key can be freed between our claim and our read (its create was refused): then try again.
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const createdAtMs = now();
-      const record: TransactionRecord = {
-        id: newId(),
-        tenantId,
-        idempotencyKey,
-        requestHash,
-        request,
-        lifecycle: 'SENDING',
-        createdAt: iso(createdAtMs),
-        updatedAt: iso(createdAtMs),
-        createdAtMs,
-        pollCount: 0,
-        consecutiveErrors: 0,
-      };
-      await store.insert(record);
-      const claim = await store.claimIdempotencyKey(tenantId, idempotencyKey, record.id, requestHash, createdAtMs);
-      if (!claim.claimed) {
-        await store.delete(record.id);
-        if (!claim.transactionId) continue;
-        if (claim.requestHash !== requestHash) throw idempotencyKeyReused(claim.transactionId);
-        const original = await settled(claim.transactionId);
-        if (original) return { replayed: true, record: original };
-        continue;
-      }
-      const lock = await store.acquireRegisterLock(tenantId, request, record.id, createdAtMs, tokenTtlMs + sendDeadlineMs);
-      if (!lock.acquired) {
-        await abandon(record);
-        throw registerBusy(lock.transactionId);
-      }
-      return { replayed: false, record: await send(record) };
+    const createdAtMs = now();
+    const record: TransactionRecord = {
+      id: newId(),
+      tenantId,
+      idempotencyKey,
+      requestHash,
+      request,
+      lifecycle: 'SENDING',
+      createdAt: iso(createdAtMs),
+      updatedAt: iso(createdAtMs),
+      createdAtMs,
+      pollCount: 0,
+      consecutiveErrors: 0,
+      pollSeq: 0,
+    };
+    await store.insert(record);
+    // The key is claimed once and never released: whatever this create answers is the key's answer.
+    const claim = await store.claimIdempotencyKey(tenantId, idempotencyKey, record.id, requestHash, createdAtMs);
+    if (!claim.claimed) {
+      await store.delete(record.id);
+      if (claim.requestHash !== requestHash) throw idempotencyKeyReused(claim.transactionId);
+      return replay(tenantId, idempotencyKey, claim);
     }
-    throw problems.internal(new Error('Idempotency-Key kept changing hands'));
+    const lock = await store.acquireRegisterLock(tenantId, request, record.id, createdAtMs, tokenTtlMs + sendDeadlineMs);
+    if (!lock.acquired) throw await refuse(record, registerBusy(lock.transactionId));
+    return { replayed: false, record: await send(record) };
   }
 
   async function send(record: TransactionRecord): Promise<TransactionRecord> {
@@ -112,10 +108,9 @@ export function createTransactionService(options: TransactionServiceOptions) {
     try {
       environment = await options.resolveEnvironment();
       // Follow-up is arranged before the payment leaves: a transaction the relay cannot follow is never sent.
-      await scheduler.schedule(record.id, pollIntervalMs);
+      await scheduler.schedule({ transactionId: record.id, seq: 0 }, pollIntervalMs);
     } catch (error) {
-      await abandon(record);
-      throw error instanceof RelayProblem ? error : problems.configurationUnavailable('The relay could not arrange to follow the transaction.', error);
+      throw await refuse(record, error instanceof RelayProblem ? error : problems.configurationUnavailable('The relay could not arrange to follow the transaction.', error));
     }
     const start = await smartConnect.startTransaction(environment, toTransactionForm(record.request));
     switch (start.kind) {
@@ -130,63 +125,17 @@ export function createTransactionService(options: TransactionServiceOptions) {
         return updated ?? (await store.get(record.id)) ?? record;
       }
       case 'refused':
-        await abandon(record);
-        throw problems.smartConnectRejected(start.status, start.message, start.retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.ceil(start.retryAfterMs / 1000)) });
+        throw await refuse(record, problems.smartConnectRejected(start.status, start.message, start.retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.ceil(start.retryAfterMs / 1000)) }));
       case 'not-sent':
-        await abandon(record);
-        throw problems.smartConnectUnavailable(`The relay could not connect to SmartConnect (${start.reason}); nothing was sent, so it is safe to retry.`);
+        throw await refuse(record, problems.smartConnectUnavailable(`The relay could not connect to SmartConnect (${start.reason}); nothing was sent.`));
       case 'ambiguous': {
-        const unknown = await markUnknown(record, ['SENDING'], `SmartConnect may have received the transaction but gave no clear answer (${start.reason}). The relay will not send it again.`);
+        const unknown = await poller.markUnknown(record, ['SENDING'], 'send-ambiguous', `SmartConnect may have received the transaction but gave no clear answer (${start.reason}). The relay will not send it again.`);
         throw outcomeUnknown(unknown ?? (await store.get(record.id)) ?? record);
       }
     }
   }
 
-  async function pollOnce(id: string): Promise<PollStepResult> {
-    const record = await store.get(id);
-    if (!record || record.lifecycle === 'COMPLETED' || record.lifecycle === 'UNKNOWN') return { done: true };
-    const age = now() - record.createdAtMs;
-    if (record.lifecycle === 'SENDING') {
-      if (age < sendDeadlineMs) return { done: false, delayMs: pollIntervalMs };
-      await markUnknown(record, ['SENDING'], 'The relay stopped while sending the transaction to SmartConnect, so it may have reached the terminal.');
-      return { done: true };
-    }
-    // SmartConnect answers 401 once its token expires; this is the backstop if it never does.
-    if (age > tokenTtlMs + sendDeadlineMs || !record.pollingUrl) {
-      await markUnknown(record, active, "SmartConnect's polling token expired before the terminal reported an outcome.");
-      return { done: true };
-    }
-    const answer = await smartConnect.poll(record.pollingUrl);
-    switch (answer.kind) {
-      case 'status': {
-        const seen = interpretPoll(answer.body);
-        if (seen.status === 'COMPLETED') {
-          await finish(record, active, { lifecycle: 'COMPLETED', outcome: seen.outcome, result: seen.result as TransactionResult, pollCount: record.pollCount + 1, consecutiveErrors: 0 });
-          return { done: true };
-        }
-        if (seen.status !== record.lifecycle || record.consecutiveErrors > 0) {
-          await store.transition(id, active, { lifecycle: seen.status, consecutiveErrors: 0, pollCount: record.pollCount + 1, updatedAt: iso(now()) });
-        }
-        return { done: false, delayMs: pollIntervalMs };
-      }
-      case 'rate-limited':
-      case 'transient': {
-        const errors = record.consecutiveErrors + 1;
-        await store.transition(id, active, { consecutiveErrors: errors, pollCount: record.pollCount + 1 });
-        const backoff = Math.min(maxBackoffMs, pollIntervalMs * 2 ** (errors - 1));
-        log('poll backing off', { transactionId: id, kind: answer.kind, delayMs: backoff });
-        return { done: false, delayMs: answer.kind === 'rate-limited' ? Math.max(backoff, answer.retryAfterMs ?? 0) : backoff };
-      }
-      case 'expired':
-        await markUnknown(record, active, "SmartConnect's polling token expired before the terminal reported an outcome.");
-        return { done: true };
-      case 'invalid':
-        await markUnknown(record, active, `SmartConnect no longer accepts this transaction's polling URL (HTTP ${answer.status}).`);
-        return { done: true };
-    }
-  }
-
-  return { create, pollOnce };
+  return { create, pollOnce: poller.pollOnce, deliverPoll: poller.deliver, resumeActivePolls: poller.resumeActivePolls };
 }
 
 export type TransactionService = ReturnType<typeof createTransactionService>;
@@ -215,6 +164,34 @@ const idempotencyKeyReused = (transactionId: string) =>
     title: 'This Idempotency-Key was used for a different request',
     detail: `The Idempotency-Key already belongs to transaction ${transactionId} with a different body. Nothing was sent. Use a new key for a new transaction, or resend the original body to get the original transaction.`,
     extensions: { transactionId },
+  });
+
+/** The same problem with more fields in its body. */
+function withExtensions(problem: RelayProblem, extensions: Record<string, unknown>): RelayProblem {
+  return new RelayProblem({ ...problem, extensions: { ...problem.extensions, ...extensions }, headers: { ...problem.headers }, cause: problem.cause });
+}
+
+/** The stored answer again, same status and body, marked as a replay. */
+function replayedAnswer(answer: StoredAnswer): RelayProblem {
+  const { type: _type, title, status: _status, detail, code, ...extensions } = answer.body as Record<string, unknown>;
+  return new RelayProblem({
+    status: answer.status,
+    code: String(code),
+    title: String(title),
+    detail: String(detail),
+    extensions,
+    headers: { ...answer.headers, 'Idempotent-Replayed': 'true' },
+  });
+}
+
+const idempotencyKeyInProgress = (transactionId: string) =>
+  new RelayProblem({
+    status: 409,
+    code: 'idempotency-key-in-progress',
+    title: 'A request with this Idempotency-Key is still being sent',
+    detail: `Transaction ${transactionId} was started with this Idempotency-Key and SmartConnect has not answered it yet. Nothing new was sent. Retry with the same key after Retry-After seconds to get its answer.`,
+    extensions: { transactionId },
+    headers: { 'Retry-After': '2' },
   });
 
 const registerBusy = (transactionId: string) =>

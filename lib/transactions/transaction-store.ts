@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isConditionFailure } from '#runtime/conditional-write.ts';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outcome, TransactionResult } from './transaction-outcome.ts';
 import type { RegisterTriple, TransactionRequest } from './transaction-request.ts';
 import { transactionTable } from './transaction-table.ts';
@@ -33,7 +33,22 @@ export interface TransactionRecord {
   readonly createdAtMs: number;
   readonly pollCount: number;
   readonly consecutiveErrors: number;
+  /** Sequence number of the one poll message allowed to poll next (absent on older records: 0). */
+  readonly pollSeq?: number;
+  /** Until when the worker that took poll `pollSeq` holds it; another copy may take it after. */
+  readonly pollLeaseUntilMs?: number;
+  /** Consecutive 404s from the polling URL: one can be a blip, a few are final. */
+  readonly notFoundCount?: number;
 }
+
+/** The answer a create gave without producing a transaction (e.g. SmartConnect refused it), replayed for its key. */
+export interface StoredAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown>;
+}
+
+export type IdempotencyItem = { readonly transactionId: string; readonly requestHash: string; readonly answer?: StoredAnswer };
 
 export interface TransactionPage {
   readonly items: TransactionRecord[];
@@ -45,7 +60,7 @@ export interface TransactionStoreOptions {
   readonly retentionDays: number;
 }
 
-export type KeyClaim = { readonly claimed: true } | { readonly claimed: false; readonly transactionId: string; readonly requestHash: string };
+export type KeyClaim = { readonly claimed: true } | ({ readonly claimed: false } & IdempotencyItem);
 export type LockClaim = { readonly acquired: true } | { readonly acquired: false; readonly transactionId: string };
 
 export class InvalidCursorError extends Error {}
@@ -60,6 +75,9 @@ const lockKey = (tenantId: string, register: RegisterTriple) => ({
   [pk]: `LOCK#${tenantId}#${createHash('sha256').update(JSON.stringify([register.posRegisterId, register.posBusinessName, register.posVendorName])).digest('base64url')}`,
 });
 
+/** Records from before poll sequences existed have none: theirs is poll 0. */
+const seqIs = (seq: number) => (seq === 0 ? '(pollSeq = :seq OR attribute_not_exists(pollSeq))' : 'pollSeq = :seq');
+
 export function createTransactionStore(db: DynamoDBDocumentClient, options: TransactionStoreOptions) {
   const { tableName: TableName } = options;
   const expiresAt = (fromMs: number) => Math.floor(fromMs / 1000) + options.retentionDays * 86_400;
@@ -72,6 +90,28 @@ export function createTransactionStore(db: DynamoDBDocumentClient, options: Tran
       throw error;
     }
   };
+
+  async function readIdempotencyKey(tenantId: string, key: string): Promise<IdempotencyItem | undefined> {
+    const { Item } = await db.send(new GetCommand({ TableName, Key: idempotencyItemKey(tenantId, key), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return { transactionId: Item.transactionId as string, requestHash: Item.requestHash as string, ...(Item.answer ? { answer: Item.answer as StoredAnswer } : {}) };
+  }
+
+  async function claimIdempotencyKey(tenantId: string, key: string, transactionId: string, requestHash: string, nowMs: number): Promise<KeyClaim> {
+    const claimed = await conditional(() =>
+      db.send(
+        new PutCommand({
+          TableName,
+          Item: { ...idempotencyItemKey(tenantId, key), transactionId, requestHash, [ttlAttribute]: expiresAt(nowMs) },
+          ConditionExpression: `attribute_not_exists(${pk})`,
+        }),
+      ),
+    );
+    if (claimed) return { claimed: true };
+    const item = await readIdempotencyKey(tenantId, key);
+    // Only retention (TTL) removes a claimed key; a key gone between write and read is simply claimed again.
+    return item ? { claimed: false, ...item } : claimIdempotencyKey(tenantId, key, transactionId, requestHash, nowMs);
+  }
 
   return {
     async insert(record: TransactionRecord): Promise<void> {
@@ -130,34 +170,99 @@ export function createTransactionStore(db: DynamoDBDocumentClient, options: Tran
       return result?.Attributes as TransactionRecord | undefined;
     },
 
-    async claimIdempotencyKey(tenantId: string, key: string, transactionId: string, requestHash: string, nowMs: number): Promise<KeyClaim> {
-      const claimed = await conditional(() =>
-        db.send(
-          new PutCommand({
-            TableName,
-            Item: { ...idempotencyItemKey(tenantId, key), transactionId, requestHash, [ttlAttribute]: expiresAt(nowMs) },
-            ConditionExpression: `attribute_not_exists(${pk})`,
-          }),
-        ),
-      );
-      if (claimed) return { claimed: true };
-      const { Item } = await db.send(new GetCommand({ TableName, Key: idempotencyItemKey(tenantId, key), ConsistentRead: true }));
-      // Released between our write and read: report it as free so the caller tries again.
-      if (!Item) return { claimed: false, transactionId: '', requestHash: '' };
-      return { claimed: false, transactionId: Item.transactionId as string, requestHash: Item.requestHash as string };
-    },
+    claimIdempotencyKey,
+    readIdempotencyKey,
 
-    async releaseIdempotencyKey(tenantId: string, key: string, transactionId: string): Promise<void> {
-      await conditional(() =>
+    /**
+     * Records the answer of a create that produced no transaction on its key, once: every later
+     * request with that key gets this answer. Only the create that holds the key can write it.
+     */
+    async storeAnswer(tenantId: string, key: string, transactionId: string, answer: StoredAnswer): Promise<boolean> {
+      const stored = await conditional(() =>
         db.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName,
             Key: idempotencyItemKey(tenantId, key),
-            ConditionExpression: 'transactionId = :id',
-            ExpressionAttributeValues: { ':id': transactionId },
+            UpdateExpression: 'SET #answer = :answer',
+            ConditionExpression: 'transactionId = :id AND attribute_not_exists(#answer)',
+            ExpressionAttributeNames: { '#answer': 'answer' },
+            ExpressionAttributeValues: { ':id': transactionId, ':answer': answer },
           }),
         ),
       );
+      return stored !== undefined;
+    },
+
+    /**
+     * Takes poll number `seq` of a transaction: only if it is the transaction's next poll and no
+     * other worker holds it (or that worker's lease ran out: it died). A redelivered or duplicated
+     * message fails here and is dropped, so a transaction has one poll chain.
+     */
+    async claimPoll(id: string, seq: number, nowMs: number, leaseMs: number): Promise<boolean> {
+      const claimed = await conditional(() =>
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: transactionKey(id),
+            UpdateExpression: 'SET pollLeaseUntilMs = :lease',
+            ConditionExpression: `attribute_exists(${pk}) AND ${seqIs(seq)} AND (attribute_not_exists(pollLeaseUntilMs) OR pollLeaseUntilMs < :now)`,
+            ExpressionAttributeValues: { ':seq': seq, ':now': nowMs, ':lease': nowMs + leaseMs },
+          }),
+        ),
+      );
+      return claimed !== undefined;
+    },
+
+    /** Hands the chain on to poll `seq + 1` (already scheduled) and frees the lease. */
+    async advancePoll(id: string, seq: number): Promise<boolean> {
+      const advanced = await conditional(() =>
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: transactionKey(id),
+            UpdateExpression: 'SET pollSeq = :next REMOVE pollLeaseUntilMs',
+            ConditionExpression: `attribute_exists(${pk}) AND ${seqIs(seq)}`,
+            ExpressionAttributeValues: { ':seq': seq, ':next': seq + 1 },
+          }),
+        ),
+      );
+      return advanced !== undefined;
+    },
+
+    /** Gives poll `seq` back after a failure, so its redelivery can take it at once. */
+    async releasePoll(id: string, seq: number): Promise<void> {
+      await conditional(() =>
+        db.send(
+          new UpdateCommand({
+            TableName,
+            Key: transactionKey(id),
+            UpdateExpression: 'REMOVE pollLeaseUntilMs',
+            ConditionExpression: `attribute_exists(${pk}) AND ${seqIs(seq)}`,
+            ExpressionAttributeValues: { ':seq': seq },
+          }),
+        ),
+      );
+    },
+
+    /** Every transaction not yet final (local restarts resume their polls). A full scan: local tables are small. */
+    async listActive(): Promise<TransactionRecord[]> {
+      const items: TransactionRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new ScanCommand({
+            TableName,
+            FilterExpression: 'begins_with(#pk, :txn) AND #lifecycle IN (:s, :p, :d)',
+            ExpressionAttributeNames: { '#pk': pk, '#lifecycle': 'lifecycle' },
+            ExpressionAttributeValues: { ':txn': 'TXN#', ':s': 'SENDING', ':p': 'PENDING', ':d': 'DELAYED' },
+            ExclusiveStartKey,
+            ConsistentRead: true,
+          }),
+        );
+        items.push(...((page.Items ?? []) as TransactionRecord[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
     },
 
     /** Takes the register's lock unless another transaction holds it and its lease has not run out. */

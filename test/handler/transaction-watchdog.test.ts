@@ -86,7 +86,7 @@ test('a poll for a transaction that no longer exists ends quietly', async () => 
 });
 
 test.each([
-  [{ kind: 'invalid', status: 404 } as const, /no longer accepts this transaction's polling URL \(HTTP 404\)/],
+  [{ kind: 'invalid', status: 410 } as const, /no longer accepts this transaction's polling URL \(HTTP 410\)/],
   [{ kind: 'expired' } as const, /polling token expired/],
 ])('a poll answered %j ends UNKNOWN (never FAILED) with the reason', async (answer, reason) => {
   const { store, service } = setup();

@@ -235,17 +235,25 @@ describe('one transaction per register at a time', () => {
 });
 
 describe('SmartConnect refusals and faults on create', () => {
-  test('an unpaired register: SmartConnect 400 passes through, and the key is free for the retry after pairing', async () => {
+  test('an unpaired register: SmartConnect 400 passes through; the key keeps that answer, a new key sends again', async () => {
     const register = { posRegisterId: `reg-${randomUUID()}`, posBusinessName: 'Test Shop', posVendorName: 'TestPOS' };
     const key = randomUUID();
     const refused = await createTransaction(relay, purchase(register, 100), key);
     expectProblem(refused, 400, 'smartconnect-rejected');
     expect(refused.body.detail).toBe('This register is not paired to a device, please pair it first.');
-    // Pair it the way the POS would, then retry with the same key.
+    expect(refused.body).toMatchObject({ charged: false, retryWithNewIdempotencyKey: true });
+    expect(refused.headers.get('idempotent-replayed')).toBeNull();
+    // Pair it the way the POS would. The same key still answers the refusal, and sends nothing.
     const code = relay.simulator!.issuePairingCode();
     expect((await pairRequest(relay, code, { ...register, posRegisterName: 'Till' })).status).toBe(200);
-    const retried = await createTransaction(relay, purchase(register, 100), key);
+    const replayed = await createTransaction(relay, purchase(register, 100), key);
+    expect(replayed.status).toBe(400);
+    expect(replayed.body).toEqual(refused.body);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(postsFor(register)).toHaveLength(1);
+    const retried = await createTransaction(relay, purchase(register, 100), randomUUID());
     expect(retried.status).toBe(202);
+    expect(postsFor(register)).toHaveLength(2);
   });
 
   test('a busy terminal: SmartConnect 429 passes through', async () => {
