@@ -53,7 +53,10 @@ export function authorizationHeader(headers: Headers, multiValueHeaders?: MultiV
   if (values.length > 1) return { repeated: true };
   const single = Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() === 'authorization');
   if (single.length > 1) return { repeated: true };
-  return { value: single[0]?.[1] ?? values[0], repeated: false };
+  const value = single[0]?.[1] ?? values[0];
+  // A comma-joined list is two headers folded into one by a proxy: just as ambiguous.
+  if (value?.includes(',')) return { repeated: true };
+  return { value, repeated: false };
 }
 
 const bearerPattern = /^bearer +(\S+)$/i;

@@ -12,6 +12,8 @@ import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
 import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
+import { jsonNestsDeeperThan, maxJsonDepth } from '../../lib/http/json-depth.ts';
+import { singleHeaders } from '../../lib/http/single-headers.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -52,6 +54,8 @@ const boundedBody = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   before: (request) => {
     request.event.body ??= '';
     if (Buffer.byteLength(request.event.body) > maxBodyBytes) throw problems.requestTooLarge(maxBodyBytes);
+    // Said plainly rather than left to the parser ("not valid JSON") or to a recursive validator.
+    if (jsonNestsDeeperThan(request.event.body, maxJsonDepth)) throw problems.jsonTooDeep(maxJsonDepth);
   },
 });
 
@@ -78,7 +82,8 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
     .use(securityHeaders);
   if (cors) stack.use(cors);
-  stack.use(problemResponses()).use(httpHeaderNormalizer());
+  // Repeated headers are refused before the normaliser folds them into one (last one wins).
+  stack.use(problemResponses()).use(singleHeaders(problems.duplicateHeader)).use(httpHeaderNormalizer());
   if (options.jsonBody) stack.use(boundedBody()).use(httpJsonBodyParser());
   return stack.handler(handle as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
 }

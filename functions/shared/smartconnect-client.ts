@@ -6,6 +6,7 @@
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
 import { problems } from './problem.ts';
+import { parseRetryAfter } from '../../lib/smartconnect/retry-after.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
 export interface PairingRequest {
@@ -197,12 +198,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Clamped to whole seconds in 1..3600 (retry-after.ts): never Infinity, NaN or negative. */
 function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  const seconds = parseRetryAfter(header);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 function parseJson(text: string): unknown {
