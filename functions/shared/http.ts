@@ -10,6 +10,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
+import { MissingAuthorizerContext, requireTenant } from './tenant-context.ts';
 import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
 import { jsonNestsDeeperThan, maxJsonDepth } from '../../lib/http/json-depth.ts';
@@ -40,6 +41,7 @@ const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
     // the logger on every request (measurable on the warm path: npm run bench).
     const log = { code: problem.code, status: problem.status, detail: problem.detail, requestId: request.context?.awsRequestId };
     if (problem.status >= 500) logger.error('request failed', { ...log, error: problem.cause ?? problem });
+    else if (problem.cause instanceof MissingAuthorizerContext) logger.error('request refused: no authorizer context', { ...log, error: problem.cause.message });
     else logger.info('request refused', log);
     request.response = problemResponse(problem);
   },
@@ -62,7 +64,16 @@ const boundedBody = (): MiddlewareObj<ApiEvent, ApiResult> => ({
 export interface HttpHandlerOptions {
   /** Parse the body as JSON (routes that take a body). */
   readonly jsonBody?: boolean;
+  /** False only for routes without the authorizer (GET /health); every other needs its context. */
+  readonly authenticated?: boolean;
 }
+
+// Before any header, body or store is read: an event without the authorizer's context is refused.
+const authorizerContext = (): MiddlewareObj<ApiEvent, ApiResult> => ({
+  before: (request) => {
+    requireTenant(request.event);
+  },
+});
 
 const securityHeaders = httpSecurityHeaders();
 
@@ -83,7 +94,9 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
     .use(securityHeaders);
   if (cors) stack.use(cors);
   // Repeated headers are refused before the normaliser folds them into one (last one wins).
-  stack.use(problemResponses()).use(singleHeaders(problems.duplicateHeader)).use(httpHeaderNormalizer());
+  stack.use(problemResponses());
+  if (options.authenticated !== false) stack.use(authorizerContext());
+  stack.use(singleHeaders(problems.duplicateHeader)).use(httpHeaderNormalizer());
   if (options.jsonBody) stack.use(boundedBody()).use(httpJsonBodyParser());
   return stack.handler(handle as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
 }
