@@ -14,7 +14,7 @@
  */
 import { generateApiKey, hashApiKey, isKeyId, parseApiKey } from '../../../functions/shared/api-keys.ts';
 import { tenantTable } from '../../../functions/shared/tenant-table.ts';
-import { claimVendorNames, findVendorOverlaps, releaseVendorClaims, vendorTaken } from './vendor-claims.ts';
+import { claimVendorNames, findVendorOverlaps, releaseVendorClaims, vendorKey, vendorTaken } from './vendor-claims.ts';
 import { generateTenantId, isReservedTenantId, maxVendorNames, validateNewTenant, validateVendorName } from './validation.ts';
 import {
   TenantStoreError,
@@ -155,6 +155,18 @@ export function createTenantStore(records: TenantRecords, options: TenantStoreOp
         throw notFound(tenantId);
       }
       return { tenant: (await getTenant(tenantId))!, added: appended === 'added' };
+    },
+
+    async holdVendorNames(reservedOwner, posVendorNames) {
+      if (!isReservedTenantId(reservedOwner)) throw new Error(`${reservedOwner} is not a reserved tenant id`);
+      const claims = await claimVendorNames(records, reservedOwner, posVendorNames.map(validateVendorName), clock);
+      if (!claims.ok) throw vendorTaken(claims.taken);
+    },
+
+    async releaseVendorNames(reservedOwner, posVendorNames) {
+      const { claims } = await records.scan();
+      const keys = new Set(posVendorNames.map(vendorKey));
+      await releaseVendorClaims(records, claims.filter((c) => c.tenantId === reservedOwner && keys.has(c.vendorKey)));
     },
 
     async vendorOverlaps() {

@@ -113,6 +113,12 @@ export interface TenantStore {
   addVendorName(tenantId: string, posVendorName: string): Promise<{ tenant: TenantSummary; added: boolean }>;
   /** Vendor names held by more than one tenant (records from before claims existed), and claims nobody holds. */
   vendorOverlaps(): Promise<VendorOverlap[]>;
+  /**
+   * Holds names for one of the relay's reserved ids (`local`: the names `npm start` serves from
+   * memory), so no tenant in this store can take them meanwhile; refuses a name a tenant holds.
+   */
+  holdVendorNames(reservedOwner: string, posVendorNames: readonly string[]): Promise<void>;
+  releaseVendorNames(reservedOwner: string, posVendorNames: readonly string[]): Promise<void>;
 }
 
 /**
