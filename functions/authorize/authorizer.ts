@@ -24,6 +24,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { keyIdForLog, parseApiKey, verifyApiKey } from '../shared/api-keys.ts';
 import type { TenantRecord, TenantStore } from '../shared/tenant-store.ts';
 import { toAuthorizerContext, type AuthorizerContext } from '../shared/tenant-context.ts';
+import { summariseError } from '../../lib/runtime/error-summary.ts';
 
 export type AuthorizerResult = APIGatewayAuthorizerWithContextResult<AuthorizerContext>;
 
@@ -120,7 +121,7 @@ export function createAuthorizer({ store, logger }: AuthorizerDependencies) {
       try {
         result = await authenticate(store, header.value);
       } catch (error) {
-        logger.error('tenant store unavailable; answering 500, not 401', { error: String(error) });
+        logger.error('tenant store unavailable; answering 500, not 401', { error: summariseError(error) });
         throw new Error('Tenant store unavailable', { cause: error });
       }
     }

@@ -8,6 +8,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PollMessage } from '../shared/poll-scheduler.ts';
 import { logger } from '../shared/runtime.ts';
 import { pollScheduler, transactions } from '../shared/transactions-runtime.ts';
+import { summariseError } from '../../lib/runtime/error-summary.ts';
 
 const retryAfterErrorMs = 5_000;
 
@@ -21,7 +22,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       const next = await transactions.pollOnce(transactionId);
       if (!next.done) await pollScheduler.schedule(transactionId, next.delayMs);
     } catch (error) {
-      logger.error('poll failed', { transactionId, messageId: message.messageId, error: String(error) });
+      logger.error('poll failed', { transactionId, messageId: message.messageId, error: summariseError(error) });
       try {
         if (!transactionId) throw error;
         await pollScheduler.schedule(transactionId, retryAfterErrorMs);

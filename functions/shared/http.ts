@@ -15,6 +15,7 @@ import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
 import { jsonNestsDeeperThan, maxJsonDepth } from '../../lib/http/json-depth.ts';
 import { singleHeaders } from '../../lib/http/single-headers.ts';
+import { summariseError } from '../../lib/runtime/error-summary.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -40,7 +41,7 @@ const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
     // The request id goes on the lines that need it, rather than attaching the Lambda context to
     // the logger on every request (measurable on the warm path: npm run bench).
     const log = { code: problem.code, status: problem.status, detail: problem.detail, requestId: request.context?.awsRequestId };
-    if (problem.status >= 500) logger.error('request failed', { ...log, error: problem.cause ?? problem });
+    if (problem.status >= 500) logger.error('request failed', { ...log, error: summariseError(problem.cause ?? problem) });
     else if (problem.cause instanceof MissingAuthorizerContext) logger.error('request refused: no authorizer context', { ...log, error: problem.cause.message });
     else logger.info('request refused', log);
     request.response = problemResponse(problem);

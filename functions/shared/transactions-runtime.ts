@@ -10,6 +10,7 @@ import { inProcessPollScheduler, sqsPollScheduler, type PollScheduler } from './
 import { problems } from './problem.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
 import { awsClientConfig } from './aws-client-config.ts';
+import { summariseError } from '../../lib/runtime/error-summary.ts';
 import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
@@ -28,7 +29,7 @@ export const transactionStore = createTransactionStore(dynamo, {
 });
 
 const inProcess = env[RuntimeEnv.poller] === 'in-process'
-  ? inProcessPollScheduler((transactionId, error) => logger.error('poll failed; retrying', { transactionId, error: String(error) }))
+  ? inProcessPollScheduler((transactionId, error) => logger.error('poll failed; retrying', { transactionId, error: summariseError(error) }))
   : undefined;
 
 function scheduler(): PollScheduler {

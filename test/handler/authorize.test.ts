@@ -313,10 +313,10 @@ describe('the same authorizer over the local file store, as the local server run
     const fileStore = createFileTenantStore(join(dir, 'tenants.json'));
     const logger = new Logger({ serviceName: 'authorizer-test', logLevel: 'SILENT' });
     const authorize = createAuthorizer({ store: fileStore, logger });
-    const { issued } = await fileStore.createTenant({ name: 'Local', posVendorNames: ['LocalPOS'], tenantId: 'local' });
+    const { issued } = await fileStore.createTenant({ name: 'Local', posVendorNames: ['LocalPOS'], tenantId: 'file-tenant' });
 
     const context = await authorizeProxyEvent(authorize, proxyEvent(bearer(issued.apiKey)));
-    expect(context).toEqual({ principalId: 'local', tenantId: 'local', keyId: issued.keyId, posVendorNames: '["LocalPOS"]' });
+    expect(context).toEqual({ principalId: 'file-tenant', tenantId: 'file-tenant', keyId: issued.keyId, posVendorNames: '["LocalPOS"]' });
     expect(tenantFromEvent({ requestContext: { authorizer: context } })?.posVendorNames).toEqual(['LocalPOS']);
 
     expect(await authorizeProxyEvent(authorize, proxyEvent({}))).toBeUndefined();
