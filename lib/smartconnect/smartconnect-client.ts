@@ -5,8 +5,8 @@
  */
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
-import { problems } from './problem.ts';
-import { parseRetryAfter } from '../../lib/smartconnect/retry-after.ts';
+import { problems } from '#http/problem.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
 export interface PairingRequest {
