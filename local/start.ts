@@ -29,6 +29,14 @@ const memory = createMemoryTenantStore();
 const file = createFileTenantStore(defaultLocalTenantsFile);
 const tenantStore: TenantStore = { ...memory, findActiveKey: async (keyId) => (await memory.findActiveKey(keyId)) ?? (await file.findActiveKey(keyId)) };
 const vendor = process.env.RELAY_VENDOR_NAME ?? 'LocalPOS';
+// This run serves `vendor` from memory: hold it in the file too, so `tenant create --local` cannot
+// hand the same name (and with it this run's registers) to another tenant.
+try {
+  await file.holdVendorNames('local', [vendor]);
+} catch (error) {
+  console.error(`Refusing to start: ${(error as Error).message} Set RELAY_VENDOR_NAME to a name of its own.`);
+  process.exit(1);
+}
 
 const relay = await startLocalRelay({
   port,
@@ -84,6 +92,7 @@ console.log(lines.join('\n'));
 
 const stop = async () => {
   await relay.close();
+  await file.releaseVendorNames('local', [vendor]).catch(() => undefined);
   process.exit(0);
 };
 process.once('SIGINT', stop);

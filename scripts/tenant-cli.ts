@@ -17,6 +17,7 @@ import {
   createDynamoTenantStore,
   createFileTenantStore,
   generateTenantId,
+  isReservedTenantId,
   TenantStoreError,
   tenantTableClientConfig,
   validateNewTenant,
@@ -58,7 +59,11 @@ Commands:
                           Create a tenant and print its API key (shown once). With --stage, also
                           its API Gateway usage plan: the stage's default plan, or a plan of its
                           own when --rate/--burst/--quota are given (unset ones keep the stage's).
-  list                    List tenants, their key ids and usage plans (never keys or hashes).
+  list                    List tenants, their key ids and usage plans (never keys or hashes), and
+                          any posVendorName that more than one tenant lists.
+  add-vendor --tenant <id> --vendor <posVendorName> [--vendor <another>…]
+                          Let a tenant use another posVendorName. A name belongs to one tenant
+                          only (compared ignoring case and Unicode width): a taken one is refused.
   rotate --tenant <id>    Issue a second key; the old one keeps working until revoked.
                           The tenant keeps its usage plan.
   revoke --key <keyId>    Revoke a key at once. The tenant keeps its usage plan.
@@ -117,7 +122,7 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
     const [command, ...extra] = positionals;
     if (!command) throw new UsageError('a command is required');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    if (!['create', 'list', 'rotate', 'revoke', 'attach-plan'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (!['create', 'list', 'rotate', 'revoke', 'attach-plan', 'add-vendor'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 
     const target = await openTarget(values, io.env, deps);
     close = target.close;
@@ -193,10 +198,32 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
         return 0;
       }
 
+      case 'add-vendor': {
+        if (!values.tenant) throw new UsageError('add-vendor needs --tenant <tenantId>');
+        if (!values.vendor?.length) throw new UsageError('add-vendor needs at least one --vendor <posVendorName>');
+        let tenant: TenantSummary | undefined;
+        const added: string[] = [];
+        for (const vendor of values.vendor) {
+          const result = await store.addVendorName(values.tenant, vendor);
+          tenant = result.tenant;
+          if (result.added) added.push(vendor.trim());
+        }
+        if (values.json) {
+          out(JSON.stringify({ tenantId: values.tenant, added, posVendorNames: tenant?.posVendorNames ?? [] }, null, 2));
+          return 0;
+        }
+        out(added.length > 0 ? `Tenant ${values.tenant} may now use posVendorName ${added.join(', ')}.` : `Tenant ${values.tenant} already had ${values.vendor.join(', ')}; nothing changed.`);
+        out(`  posVendorName: ${tenant?.posVendorNames.join(', ')}`);
+        if (target.kind !== 'local') out('API Gateway may keep serving a cached authorization without the new name until the authorizer cache TTL runs out.');
+        return 0;
+      }
+
       case 'list': {
         const tenants = await store.listTenants();
+        const overlaps = await store.vendorOverlaps();
         if (values.json) {
           out(JSON.stringify(tenants, null, 2));
+          for (const overlap of overlaps) err(`warning: posVendorName ${overlap.vendorKey} is listed by tenants ${overlap.tenantIds.join(', ')}${overlap.claimedBy === undefined ? '' : ` (claimed by ${overlap.claimedBy})`}`);
           return 0;
         }
         if (tenants.length === 0) {
@@ -207,6 +234,15 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
           if (i > 0) out();
           printTenant(out, tenant, target.kind !== 'local');
         });
+        if (overlaps.length > 0) {
+          out();
+          out(`${overlaps.length === 1 ? '1 posVendorName is' : `${overlaps.length} posVendorNames are`} held by more than one tenant (created before names were exclusive):`);
+          for (const overlap of overlaps) {
+            const claim = overlap.claimedBy === undefined ? '' : `; its claim names ${overlap.claimedBy}`;
+            out(`  ${overlap.vendorKey}: listed by ${overlap.tenantIds.join(', ')}${claim}`);
+          }
+          out('Each of them can reach the others\' registers under that name. Move the name to one tenant: create a new tenant for the others with names of their own.');
+        }
         const unplanned = target.kind === 'local' ? [] : tenants.filter((t) => !t.usagePlanId);
         if (unplanned.length > 0) {
           out();
@@ -261,7 +297,7 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
     }
     if (error instanceof TenantStoreError) {
       err(`error: ${error.message}`);
-      return error.code === 'invalid-input' ? 2 : 1;
+      return error.code === 'invalid-input' || error.code === 'reserved-tenant-id' ? 2 : 1;
     }
     err(`error: ${describeTarget?.(error) ?? describe(error)}`);
     return 1;
@@ -350,6 +386,8 @@ async function createWithUsagePlan(
 ): Promise<{ tenant: TenantSummary; issued: IssuedKey; binding?: UsagePlanBinding; failure?: string }> {
   const valid = validateNewTenant(input);
   const tenantId = valid.tenantId ?? generateTenantId();
+  // Refusals the store would make anyway, checked before API Gateway is touched.
+  if (isReservedTenantId(tenantId)) throw new TenantStoreError('reserved-tenant-id', `Tenant id ${tenantId} is kept for the relay itself (local, local-…, direct-invocation); choose another id.`);
   if (await store.getTenant(tenantId)) throw new TenantStoreError('tenant-exists', `A tenant with id ${tenantId} already exists; choose another id or rotate its key instead.`);
   const binding = await usagePlans.provision({ tenantId, name: valid.name, ...(valid.throttling ? { throttling: valid.throttling } : {}) });
   let created: { tenant: TenantSummary; issued: IssuedKey };

@@ -24,6 +24,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { keyIdForLog, parseApiKey, verifyApiKey } from '#tenants/api-keys.ts';
 import type { TenantRecord, TenantStore } from '#tenants/tenant-store.ts';
 import { toAuthorizerContext, type AuthorizerContext } from '#tenants/tenant-context.ts';
+import { summariseError } from '#runtime/error-summary.ts';
 
 export type AuthorizerResult = APIGatewayAuthorizerWithContextResult<AuthorizerContext>;
 
@@ -53,7 +54,10 @@ export function authorizationHeader(headers: Headers, multiValueHeaders?: MultiV
   if (values.length > 1) return { repeated: true };
   const single = Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() === 'authorization');
   if (single.length > 1) return { repeated: true };
-  return { value: single[0]?.[1] ?? values[0], repeated: false };
+  const value = single[0]?.[1] ?? values[0];
+  // A comma-joined list is two headers folded into one by a proxy: just as ambiguous.
+  if (value?.includes(',')) return { repeated: true };
+  return { value, repeated: false };
 }
 
 const bearerPattern = /^bearer +(\S+)$/i;
@@ -117,7 +121,7 @@ export function createAuthorizer({ store, logger }: AuthorizerDependencies) {
       try {
         result = await authenticate(store, header.value);
       } catch (error) {
-        logger.error('tenant store unavailable; answering 500, not 401', { error: String(error) });
+        logger.error('tenant store unavailable; answering 500, not 401', { error: summariseError(error) });
         throw new Error('Tenant store unavailable', { cause: error });
       }
     }

@@ -10,4 +10,4 @@ const stage = process.env[RuntimeEnv.stage] ?? 'unknown';
 
 export const health = async () => jsonResponse(200, { status: 'ok', stage });
 
-export const handler = httpHandler(health);
+export const handler = httpHandler(health, { authenticated: false });

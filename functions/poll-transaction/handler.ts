@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PollMessage } from '#transactions/poll-scheduler.ts';
 import { logger } from '#runtime/container.ts';
 import { pollScheduler, transactions } from '#transactions/transactions-runtime.ts';
+import { summariseError } from '#runtime/error-summary.ts';
 
 const retryAfterErrorMs = 5_000;
 
@@ -21,7 +22,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       message = parseMessage(record.body);
       await transactions.deliverPoll(message);
     } catch (error) {
-      logger.error('poll failed', { transactionId: message?.transactionId, seq: message?.seq, messageId: record.messageId, error: String(error) });
+      logger.error('poll failed', { transactionId: message?.transactionId, seq: message?.seq, messageId: record.messageId, error: summariseError(error) });
       try {
         if (!message) throw error;
         await pollScheduler.schedule(message, retryAfterErrorMs);

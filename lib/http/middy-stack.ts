@@ -10,8 +10,12 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
+import { MissingAuthorizerContext, requireTenant } from '#tenants/tenant-context.ts';
 import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { logger } from '#runtime/container.ts';
+import { jsonNestsDeeperThan, maxJsonDepth } from './json-depth.ts';
+import { singleHeaders } from './single-headers.ts';
+import { summariseError } from '#runtime/error-summary.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -37,7 +41,8 @@ const problemResponses = (): MiddlewareObj<ApiEvent, ApiResult> => ({
     // The request id goes on the lines that need it, rather than attaching the Lambda context to
     // the logger on every request (measurable on the warm path: npm run bench).
     const log = { code: problem.code, status: problem.status, detail: problem.detail, requestId: request.context?.awsRequestId };
-    if (problem.status >= 500) logger.error('request failed', { ...log, error: problem.cause ?? problem });
+    if (problem.status >= 500) logger.error('request failed', { ...log, error: summariseError(problem.cause ?? problem) });
+    else if (problem.cause instanceof MissingAuthorizerContext) logger.error('request refused: no authorizer context', { ...log, error: problem.cause.message });
     else logger.info('request refused', log);
     request.response = problemResponse(problem);
   },
@@ -52,13 +57,24 @@ const boundedBody = (): MiddlewareObj<ApiEvent, ApiResult> => ({
   before: (request) => {
     request.event.body ??= '';
     if (Buffer.byteLength(request.event.body) > maxBodyBytes) throw problems.requestTooLarge(maxBodyBytes);
+    // Said plainly rather than left to the parser ("not valid JSON") or to a recursive validator.
+    if (jsonNestsDeeperThan(request.event.body, maxJsonDepth)) throw problems.jsonTooDeep(maxJsonDepth);
   },
 });
 
 export interface HttpHandlerOptions {
   /** Parse the body as JSON (routes that take a body). */
   readonly jsonBody?: boolean;
+  /** False only for routes without the authorizer (GET /health); every other needs its context. */
+  readonly authenticated?: boolean;
 }
+
+// Before any header, body or store is read: an event without the authorizer's context is refused.
+const authorizerContext = (): MiddlewareObj<ApiEvent, ApiResult> => ({
+  before: (request) => {
+    requireTenant(request.event);
+  },
+});
 
 const securityHeaders = httpSecurityHeaders();
 
@@ -78,7 +94,10 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
     .use(securityHeaders);
   if (cors) stack.use(cors);
-  stack.use(problemResponses()).use(httpHeaderNormalizer());
+  // Repeated headers are refused before the normaliser folds them into one (last one wins).
+  stack.use(problemResponses());
+  if (options.authenticated !== false) stack.use(authorizerContext());
+  stack.use(singleHeaders(problems.duplicateHeader)).use(httpHeaderNormalizer());
   if (options.jsonBody) stack.use(boundedBody()).use(httpJsonBodyParser());
   return stack.handler(handle as unknown as (event: ApiEvent, context: Context) => Promise<ApiResult>);
 }

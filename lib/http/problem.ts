@@ -90,6 +90,24 @@ export const problems = {
       detail: 'Nothing was sent to the terminal. Send a JSON object as the request body.',
     }),
 
+  jsonTooDeep: (maxDepth: number) =>
+    new RelayProblem({
+      status: 400,
+      code: 'json-too-deep',
+      title: 'The request body nests too deeply',
+      detail: `Nothing was sent to the terminal. The JSON body nests objects and arrays more than ${maxDepth} levels deep; flatten it and try again.`,
+      extensions: { maxDepth },
+    }),
+
+  duplicateHeader: (header: string) =>
+    new RelayProblem({
+      status: 400,
+      code: 'duplicate-header',
+      title: 'A header was sent more than once',
+      detail: `Nothing was sent to the terminal. Send the ${header} header once, with a single value (not a comma-separated list).`,
+      extensions: { header },
+    }),
+
   unsupportedMediaType: () =>
     new RelayProblem({
       status: 415,

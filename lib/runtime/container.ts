@@ -9,6 +9,7 @@ import { awsClientConfig } from './aws-client-config.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
 import { createEnvironmentResolver, ParameterMissingError } from '#smartconnect/smartconnect-environment.ts';
 import { createSmartConnectClient } from '#smartconnect/smartconnect-client.ts';
+import { summariseError } from './error-summary.ts';
 
 const env = process.env;
 
@@ -35,7 +36,7 @@ export const resolveSmartConnectEnvironment = createEnvironmentResolver({
     }
   },
   onStaleValue: (error) =>
-    logger.warn('SSM unavailable; keeping the SmartConnect environment read earlier', { error: String(error) }),
+    logger.warn('SSM unavailable; keeping the SmartConnect environment read earlier', { error: summariseError(error) }),
 });
 
 export const smartConnect = createSmartConnectClient({

@@ -1,11 +1,12 @@
 /**
- * The one place that speaks SmartConnect's wire format (docs/smartconnect.md §2): form-encoded
+ * The one place that speaks SmartConnect's wire format (smartconnect-api.md §2): form-encoded
  * requests, JSON answers, `{"error": "..."}` 4xx bodies, and what each transport failure means
  * for the question that matters with money: did SmartConnect receive this?
  */
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
 import { problems } from '#http/problem.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
 export interface PairingRequest {
@@ -197,12 +198,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Clamped to whole seconds in 1..3600 (retry-after.ts): never Infinity, NaN or negative. */
 function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  const seconds = parseRetryAfter(header);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 function parseJson(text: string): unknown {

@@ -10,18 +10,24 @@ export interface TenantContext {
   readonly tenantId: string;
   /** The key that authenticated the request, for logs and support (not secret). */
   readonly keyId?: string;
-  /** The `posVendorName` values this tenant may pair and transact with; `any` for the operator. */
-  readonly posVendorNames: readonly string[] | 'any';
+  /** The `posVendorName` values this tenant may pair and transact with. */
+  readonly posVendorNames: readonly string[];
 }
 
 /**
- * Whoever invokes a function directly rather than through API Gateway. API Gateway always adds the
- * authorizer's context: every method but GET /health has the authorizer (asserted by the infra
- * tests and cdk-nag APIG4). So an event with no authorizer context at all can only come from an
- * AWS principal that IAM allows to invoke the function (an operator, a deployment check), which
- * acts as this separate tenant: it sees none of the POS platforms' transactions.
+ * Why a route event was refused without any authorizer verdict: it carries no well-formed
+ * authorizer context. API Gateway always adds one (every route but GET /health has the authorizer:
+ * asserted by the infra tests and cdk-nag APIG4), so this is a direct invocation of the function,
+ * or a route deployed without the authorizer. Either way it is served as nobody: an operator uses
+ * the API with a key like everyone else. The problem carries this as its cause, so the refusal is
+ * logged at ERROR (with the request id) rather than as an ordinary 401.
  */
-export const directInvocationTenant: TenantContext = { tenantId: 'direct-invocation', posVendorNames: 'any' };
+export class MissingAuthorizerContext extends Error {
+  constructor() {
+    super('route event without a well-formed authorizer context (direct invocation, or a route deployed without the authorizer); refused');
+    this.name = 'MissingAuthorizerContext';
+  }
+}
 
 /**
  * The authorizer's `context`. API Gateway allows only string, number and boolean values there, so
@@ -65,20 +71,19 @@ export function tenantFromEvent(event: EventWithAuthorizer): TenantContext | und
 }
 
 /**
- * The tenant. No authorizer context at all is a direct invocation (see `directInvocationTenant`);
- * an authorizer context that does not name a tenant properly is refused with the gateway's 401.
+ * The tenant, or the 401 problem when the event carries no well-formed authorizer context (see
+ * `MissingAuthorizerContext`). The answer is the gateway's 401, field for field: nothing tells a
+ * caller which case it hit.
  */
 export function requireTenant(event: EventWithAuthorizer): TenantContext {
-  const authorizer = event.requestContext?.authorizer;
-  if (authorizer === undefined || authorizer === null) return directInvocationTenant;
   const tenant = tenantFromEvent(event);
-  if (!tenant) throw authProblems.unauthorized();
+  if (!tenant) throw authProblems.unauthorized(new MissingAuthorizerContext());
   return tenant;
 }
 
 /** Throws the 403 problem unless the tenant may use `posVendorName` (exact, case-sensitive match, as SmartConnect routes on it). */
 export function assertVendorAllowed(tenant: Pick<TenantContext, 'posVendorNames'>, posVendorName: string): void {
-  if (tenant.posVendorNames !== 'any' && !tenant.posVendorNames.includes(posVendorName)) {
+  if (!tenant.posVendorNames.includes(posVendorName)) {
     throw authProblems.forbiddenVendor(posVendorName, tenant.posVendorNames);
   }
 }
@@ -107,13 +112,14 @@ export const authorizerFailureProblem = {
 export const authProblems = {
   authorizerFailure: (cause: unknown) => new RelayProblem({ ...authorizerFailureProblem, cause }),
 
-  unauthorized: () =>
+  unauthorized: (cause?: unknown) =>
     new RelayProblem({
       status: unauthorizedProblem.status,
       code: unauthorizedProblem.code,
       title: unauthorizedProblem.title,
       detail: unauthorizedProblem.detail,
       headers: { ...unauthorizedProblem.headers },
+      ...(cause === undefined ? {} : { cause }),
     }),
 
   forbiddenVendor: (posVendorName: string, allowed: readonly string[]) =>

@@ -9,7 +9,9 @@
  * - `TENANT#<tenantId>`: the tenant (name, allowed vendor names, throttling, and `activeKeyIds`, the
  *   string set that is the source of truth for which keys work; at most two members);
  * - `KEY#<keyId>`: one API key (tenantId, SHA-256 hash, createdAt, revokedAt) read by the authorizer
- *   with one consistent GetItem.
+ *   with one consistent GetItem;
+ * - `VENDOR#<vendorKey>`: the claim that gives one tenant a posVendorName (tenantId, the name as
+ *   spelled, claimedAt), written conditionally so that no two tenants hold one name.
  * No index: listing is a Scan, fine for an admin command over tens of tenants.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -18,6 +20,8 @@ export const tenantTable = {
   partitionKey: 'pk',
   tenantPrefix: 'TENANT#',
   keyPrefix: 'KEY#',
+  /** `VENDOR#<vendorKey>`: which tenant holds a posVendorName (lib/tenants/store/vendor-claims.ts). */
+  vendorPrefix: 'VENDOR#',
   /** String set of the tenant's usable keyIds (DynamoDB sets cannot be empty: absent means none). */
   activeKeysAttribute: 'activeKeyIds',
   /** Two during a rotation, never more. */

@@ -10,6 +10,7 @@ import { inProcessPollScheduler, sqsPollScheduler, type PollScheduler } from './
 import { problems } from '#http/problem.ts';
 import { defaults, RuntimeEnv } from '#runtime/runtime-config.ts';
 import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { summariseError } from '#runtime/error-summary.ts';
 import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from '#runtime/container.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
@@ -28,7 +29,7 @@ export const transactionStore = createTransactionStore(dynamo, {
 });
 
 const inProcess = env[RuntimeEnv.poller] === 'in-process'
-  ? inProcessPollScheduler((transactionId, error) => logger.error('poll failed; retrying', { transactionId, error: String(error) }))
+  ? inProcessPollScheduler((transactionId, error) => logger.error('poll failed; retrying', { transactionId, error: summariseError(error) }))
   : undefined;
 
 function scheduler(): PollScheduler {
@@ -77,7 +78,7 @@ async function countUnresolved(reason: string): Promise<void> {
     metrics.addMetric('UnresolvedTransactions', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   } catch (error) {
-    logger.warn('could not count an unresolved transaction', { error: String(error) });
+    logger.warn('could not count an unresolved transaction', { error: summariseError(error) });
   }
 }
 

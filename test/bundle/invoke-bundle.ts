@@ -47,6 +47,8 @@ export function invokeBundle(
   fn: SynthesizedFunction,
   event: object,
   extraEnv: Record<string, string>,
+  /** Receives what the bundle wrote to stdout and stderr (its log lines). */
+  logs?: string[],
 ): Promise<APIGatewayProxyResult> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -54,6 +56,7 @@ export function invokeBundle(
       ['--input-type=module', '-e', runner, `file://${fn.bundle}`, JSON.stringify(event)],
       { env: { ...fn.environment, ...extraEnv }, timeout: 30_000 },
       (error, stdout, stderr) => {
+        logs?.push(stdout, stderr);
         const marker = stdout.lastIndexOf('@@RESULT@@');
         if (error || marker < 0) return reject(new Error(`bundle failed: ${error?.message}\n${stderr}\n${stdout}`));
         resolve(JSON.parse(stdout.slice(marker + '@@RESULT@@'.length)) as APIGatewayProxyResult);

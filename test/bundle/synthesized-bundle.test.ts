@@ -95,13 +95,17 @@ test('a bundle whose parameter is missing answers 500 naming it', async () => {
   expect(sim.requests).toHaveLength(0);
 });
 
-test('a direct invocation (no authorizer context, as an operator or a deployment check would send) is relayed', async () => {
+test('a direct invocation (no authorizer context) is refused with 401, logged as an error with the request id, and nothing is sent', async () => {
   ssm.set('/smartconnect/dev/environment', sim.baseUrl);
   const code = sim.issuePairingCode();
   const { requestContext: _dropped, ...direct } = pairingEvent(code);
-  const result = await invokeBundle(pairingFunction('dev'), direct, extraEnv());
-  expect(result.statusCode).toBe(200);
-  expect(sim.requests.map((r) => r.path)).toEqual([`/POS/Pairing/${code}`]);
+  const logs: string[] = [];
+  const result = await invokeBundle(pairingFunction('dev'), direct, extraEnv(), logs);
+  expect(result.statusCode).toBe(401);
+  expect(JSON.parse(result.body)).toMatchObject({ code: 'unauthorized' });
+  expect(sim.requests).toHaveLength(0);
+  const line = logs.join('').split('\n').find((l) => l.includes('no authorizer context'));
+  expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', requestId: 'bundle-test' });
 });
 
 test('through API Gateway, a tenant pairing with a vendor name it does not own gets 403 and nothing is sent', async () => {

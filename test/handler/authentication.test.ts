@@ -26,7 +26,8 @@ const concretePath = (path: string) =>
 
 describe('every route but the health check needs a valid API key', () => {
   const revokedKey = async () => {
-    const tenant = await relay.tenantStore.createTenant({ name: 'Revoked', posVendorNames: ['Till2Go'] });
+    // A name of its own: names belong to one tenant, and the relay's own tenant holds Till2Go.
+    const tenant = await relay.tenantStore.createTenant({ name: 'Revoked', posVendorNames: [`Revoked-${randomUUID().slice(0, 8)}`] });
     await relay.tenantStore.revokeKey(tenant.issued.keyId);
     return tenant.issued.apiKey;
   };
@@ -109,7 +110,7 @@ describe('tenants never see or block each other', () => {
 
 describe('key rotation and revocation', () => {
   test('a rotated tenant has two working keys until the old one is revoked', async () => {
-    const tenant = await relay.tenantStore.createTenant({ name: 'Rotating', posVendorNames: ['Till2Go'] });
+    const tenant = await relay.tenantStore.createTenant({ name: 'Rotating', posVendorNames: ['RotatingPOS'] });
     const oldKey = tenant.issued.apiKey;
     const next = await relay.tenantStore.rotateKey(tenant.tenant.tenantId);
     const health = (apiKey: string) => pairRequest({ url: relay.url, apiKey }, 'abc');

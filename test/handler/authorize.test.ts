@@ -15,7 +15,7 @@ import { RelayProblem } from '#http/problem.ts';
 import { createDynamoTenantStore, createFileTenantStore, type IssuedKey, type TenantStore } from '#tenants/tenant-store.ts';
 import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import { authorizeProxyEvent, createAuthorizer, type AuthorizerResult } from '../../functions/authorize/authorizer.ts';
-import { assertVendorAllowed, directInvocationTenant, requireTenant, tenantFromEvent } from '#tenants/tenant-context.ts';
+import { assertVendorAllowed, MissingAuthorizerContext, requireTenant, tenantFromEvent } from '#tenants/tenant-context.ts';
 import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
 
 type Handler = (event: APIGatewayRequestAuthorizerEvent) => Promise<AuthorizerResult>;
@@ -159,12 +159,19 @@ describe('a valid key', () => {
     expect(() => assertVendorAllowed(tenant!, 'localpos')).toThrow(RelayProblem);
   });
 
-  test('with no authorizer context at all, the caller is the direct-invocation operator, not a POS tenant', () => {
-    for (const event of [{}, { requestContext: null }, { requestContext: { authorizer: null } }]) {
+  test('with no authorizer context at all (a direct invocation) the request is refused with 401, never served as an all-vendor tenant', () => {
+    for (const event of [{}, { requestContext: null }, { requestContext: { authorizer: null } }, { requestContext: { authorizer: undefined } }]) {
       expect(tenantFromEvent(event)).toBeUndefined();
-      expect(requireTenant(event)).toBe(directInvocationTenant);
+      let refused: unknown;
+      try {
+        requireTenant(event);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toMatchObject({ status: 401, code: 'unauthorized' });
+      // Marked, so the HTTP stack logs it at ERROR rather than as an ordinary refusal.
+      expect((refused as Error).cause).toBeInstanceOf(MissingAuthorizerContext);
     }
-    expect(() => assertVendorAllowed(directInvocationTenant, 'AnyPOS')).not.toThrow();
   });
 
   test('an authorizer context that does not name a tenant properly is refused with 401', () => {
@@ -306,10 +313,10 @@ describe('the same authorizer over the local file store, as the local server run
     const fileStore = createFileTenantStore(join(dir, 'tenants.json'));
     const logger = new Logger({ serviceName: 'authorizer-test', logLevel: 'SILENT' });
     const authorize = createAuthorizer({ store: fileStore, logger });
-    const { issued } = await fileStore.createTenant({ name: 'Local', posVendorNames: ['LocalPOS'], tenantId: 'local' });
+    const { issued } = await fileStore.createTenant({ name: 'Local', posVendorNames: ['LocalPOS'], tenantId: 'file-tenant' });
 
     const context = await authorizeProxyEvent(authorize, proxyEvent(bearer(issued.apiKey)));
-    expect(context).toEqual({ principalId: 'local', tenantId: 'local', keyId: issued.keyId, posVendorNames: '["LocalPOS"]' });
+    expect(context).toEqual({ principalId: 'file-tenant', tenantId: 'file-tenant', keyId: issued.keyId, posVendorNames: '["LocalPOS"]' });
     expect(tenantFromEvent({ requestContext: { authorizer: context } })?.posVendorNames).toEqual(['LocalPOS']);
 
     expect(await authorizeProxyEvent(authorize, proxyEvent({}))).toBeUndefined();

@@ -62,7 +62,7 @@ describe('CORS only for configured origins', () => {
 
 describe('per-tenant rate limit', () => {
   test('over the limit → 429 with Retry-After, other tenants unaffected', async () => {
-    const busy = { url: relay.url, apiKey: await relay.addTenant(['Till2Go']) };
+    const busy = { url: relay.url, apiKey: await relay.addTenant(['BusyPOS']) };
     const answers = await Promise.all(Array.from({ length: 150 }, () => pairRequest(busy, 'abc')));
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThan(0);

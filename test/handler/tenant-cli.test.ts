@@ -404,7 +404,7 @@ describe('--stage dev end to end (spawned, dynalite + the API Gateway stand-in)'
   }, 30_000);
 
   test('create with limits gives the tenant a plan of its own', async () => {
-    const created = await tenantCommand(['create', '--stage', 'dev', '--name', 'Metered POS', '--vendor', 'M', '--id', 'metered-stage', '--rate', '2', '--quota', '100', '--json'], stageEnv());
+    const created = await tenantCommand(['create', '--stage', 'dev', '--name', 'Metered POS', '--vendor', 'MeteredStagePOS', '--id', 'metered-stage', '--rate', '2', '--quota', '100', '--json'], stageEnv());
     expect(created.code).toBe(0);
     expect(created.stderr).toMatch(/the tenant's own limits/);
     const { usagePlanId } = JSON.parse(created.stdout) as { usagePlanId: string };

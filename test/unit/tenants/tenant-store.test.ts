@@ -10,8 +10,13 @@ import {
   createDynamoTenantStore,
   createFileTenantStore,
   createMemoryTenantStore,
+  createTenantStore,
+  dynamoTenantRecords,
+  memoryTenantRecords,
   ensureTenantForKey,
+  fileTenantRecords,
   TenantStoreError,
+  type TenantRecords,
   type TenantStore,
 } from '#tenants/tenant-store.ts';
 import { startDynamoStandIn, type DynamoStandIn } from '../../../local/stand-ins/dynamodb.ts';
@@ -35,7 +40,7 @@ afterAll(async () => {
 
 interface Backend {
   /** A store over fresh, empty storage; `raw` dumps what is at rest. */
-  fresh(): Promise<{ store: TenantStore; raw: () => Promise<string>; another: () => TenantStore }>;
+  fresh(): Promise<{ store: TenantStore; raw: () => Promise<string>; another: () => TenantStore; records: TenantRecords }>;
 }
 
 const backends: [string, Backend][] = [
@@ -49,6 +54,7 @@ const backends: [string, Backend][] = [
         return {
           store: createDynamoTenantStore(db, table),
           another: () => createDynamoTenantStore(db, table),
+          records: dynamoTenantRecords(db, table),
           raw: async () => JSON.stringify((await client.send(new ScanCommand({ TableName: table }))).Items),
         };
       },
@@ -59,7 +65,7 @@ const backends: [string, Backend][] = [
     {
       async fresh() {
         const file = join(dir, `tenants-${++files}`, 'tenants.json');
-        return { store: createFileTenantStore(file), another: () => createFileTenantStore(file), raw: () => readFile(file, 'utf8') };
+        return { store: createFileTenantStore(file), another: () => createFileTenantStore(file), raw: () => readFile(file, 'utf8'), records: fileTenantRecords(file) };
       },
     },
   ],
@@ -67,8 +73,9 @@ const backends: [string, Backend][] = [
     'memory',
     {
       async fresh() {
-        const store = createMemoryTenantStore();
-        return { store, another: () => store, raw: async () => JSON.stringify(await store.listTenants()) };
+        const records = memoryTenantRecords();
+        const store = createTenantStore(records);
+        return { store, another: () => store, raw: async () => JSON.stringify(await store.listTenants()), records };
       },
     },
   ],
@@ -211,12 +218,12 @@ describe.each(backends)('%s', (_name, backend) => {
   test('createTenant can adopt a given key (the local RELAY_API_KEY), once', async () => {
     const { store } = await backend.fresh();
     const { apiKey, keyId } = generateApiKey();
-    const { issued } = await store.createTenant({ ...acme, tenantId: 'local', apiKey });
-    expect(issued).toEqual({ tenantId: 'local', keyId, apiKey });
+    const { issued } = await store.createTenant({ ...acme, tenantId: 'local-1', apiKey, ownedByRelay: true });
+    expect(issued).toEqual({ tenantId: 'local-1', keyId, apiKey });
     expect(verifyApiKey(apiKey, (await store.findActiveKey(keyId))?.key.hash)).toBe(true);
-    expect((await refusal(store.createTenant({ ...acme, tenantId: 'local-2', apiKey }))).code).toBe('key-exists');
-    expect((await refusal(store.createTenant({ ...acme, tenantId: 'local-3', apiKey: 'scr_nope' }))).code).toBe('invalid-input');
-    expect((await store.listTenants()).map((t) => t.tenantId)).toEqual(['local']);
+    expect((await refusal(store.createTenant({ ...acme, tenantId: 'local-2', apiKey, ownedByRelay: true }))).code).toBe('key-exists');
+    expect((await refusal(store.createTenant({ ...acme, tenantId: 'local-3', apiKey: 'scr_nope', ownedByRelay: true }))).code).toBe('invalid-input');
+    expect((await store.listTenants()).map((t) => t.tenantId)).toEqual(['local-1']);
   });
 
   test.each([
@@ -307,7 +314,7 @@ describe('JSON file store', () => {
     expect(String(await store.createTenant(acme).catch((e: Error) => e.message))).toMatch(/held by another process/);
     const old = new Date(Date.now() - 60_000);
     await utimes(`${file}.lock`, old, old);
-    await store.createTenant({ ...acme, tenantId: 'after-stale-lock' });
+    await store.createTenant({ ...acme, posVendorNames: ['AfterStaleLock'], tenantId: 'after-stale-lock' });
     expect((await store.listTenants()).map((t) => t.tenantId)).toContain('after-stale-lock');
   });
 });
