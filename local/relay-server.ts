@@ -117,14 +117,17 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   // the handler: answer them with a JSON problem too, when the socket can still take it.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const problem = error.code === 'HPE_HEADER_OVERFLOW'
-      ? new RelayProblem({ status: 400, code: 'headers-too-large', title: 'Request headers too large', detail: `The request headers exceed ${maxHeaderBytes} bytes.` })
-      : badRequestTarget('The request is not valid HTTP/1.1 (method, request line or headers could not be parsed).');
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new RelayProblem({ status: 400, code: 'headers-too-large', title: 'Request headers too large', detail: `The request headers exceed ${maxHeaderBytes} bytes.` })
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new RelayProblem({ status: 408, code: 'request-timeout', title: 'Request timeout', detail: 'The request was not received in time. Nothing was sent to the terminal.' })
+          : badRequestTarget('The request is not valid HTTP/1.1 (method, request line or headers could not be parsed).');
     const { statusCode, headers, body } = problemResponse(problem);
     const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
       .map(([name, value]) => `${name}: ${value}`)
       .join('\r\n');
-    socket.end(`HTTP/1.1 ${statusCode} Bad Request\r\n${head}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${statusCode} ${statusCode === 408 ? 'Request Timeout' : 'Bad Request'}\r\n${head}\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {
