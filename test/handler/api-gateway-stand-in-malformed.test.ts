@@ -3,7 +3,7 @@
  * JSON error and keeps serving, like the local relay (issue 7 item 5).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { startApiGatewayStandIn, type ApiGatewayStandIn } from '../../scripts/api-gateway-stand-in.ts';
+import { startApiGatewayStandIn, type ApiGatewayStandIn } from '../../local/stand-ins/api-gateway.ts';
 import { rawRequest } from '../support/local-start.ts';
 
 let standIn: ApiGatewayStandIn;
