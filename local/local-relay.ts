@@ -37,6 +37,8 @@ export interface LocalRelayOptions {
   /** Per-tenant request rate (API Gateway usage plans stand-in); unlimited when omitted. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   readonly corsAllowedOrigins?: readonly string[];
+  /** Keep the relay's tables in this folder across runs (`npm start`); in memory when omitted. */
+  readonly dynamoPath?: string;
 }
 
 export interface LocalRelay {
@@ -70,11 +72,19 @@ export function trustSimulatorCa(): void {
 export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<LocalRelay> {
   const stage = options.stage ?? 'dev';
   trustSimulatorCa();
-  const simulator = options.smartConnectEnvironment ? undefined : await startSimulator(options.simulator);
-  const parameterName = `/smartconnect/${stage}/environment`;
-  const ssm = await startSsmStandIn({ [parameterName]: options.smartConnectEnvironment ?? simulator!.baseUrl });
   const tableName = `smartconnect-relay-${stage}-transactions`;
-  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName)]);
+  // The kept tables first: a folder another run holds is refused before any port is taken.
+  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName)], { path: options.dynamoPath });
+  let simulator: Simulator | undefined;
+  let ssm: SsmStandIn;
+  const parameterName = `/smartconnect/${stage}/environment`;
+  try {
+    simulator = options.smartConnectEnvironment ? undefined : await startSimulator(options.simulator);
+    ssm = await startSsmStandIn({ [parameterName]: options.smartConnectEnvironment ?? simulator!.baseUrl });
+  } catch (error) {
+    await Promise.all([simulator?.close(), dynamo.close()]);
+    throw error;
+  }
 
   Object.assign(process.env, {
     [RuntimeEnv.stage]: stage,

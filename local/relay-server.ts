@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizeProxyEvent, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { relayRoutes, type RelayRoute } from '../functions/routes.ts';
 import { corsAllowHeaders, corsMaxAgeSeconds } from '#http/cors.ts';
-import { problemResponse, problems, type RelayProblem } from '#http/problem.ts';
+import { problemResponse, problems, RelayProblem } from '#http/problem.ts';
 import { authProblems } from '#tenants/tenant-context.ts';
+import { badRequestTarget, parseRequestTarget, type RequestTarget } from './request-target.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -39,10 +41,13 @@ export interface RelayServer {
 
 interface CompiledRoute {
   readonly route: RelayRoute;
-  readonly pattern: RegExp;
-  readonly names: string[];
+  /** The route's path segments; `{name}` ones capture a path parameter. */
+  readonly segments: readonly string[];
   readonly handler: LambdaHandler;
 }
+
+/** Like API Gateway's header limit (10 KB), with room for Node's own count. */
+const maxHeaderBytes = 16_384;
 
 /** Handlers read their configuration at import, so set process.env before starting. */
 export async function startRelayServer(options: RelayServerOptions): Promise<RelayServer> {
@@ -50,13 +55,10 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   const routes = await Promise.all(relayRoutes.map(compile));
   const rateLimiter = options.rateLimit ? tokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst) : undefined;
 
-  const server: Server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://relay.local');
-    const send = (result: APIGatewayProxyResult) => {
-      res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
-      res.end(result.body);
-    };
+  const handle = async (req: IncomingMessage, send: (result: APIGatewayProxyResult) => void): Promise<void> => {
     const sendProblem = (problem: RelayProblem) => send(problemResponse(problem));
+    const method = req.method ?? 'GET';
+    const parsed = parseRequestTarget(method, req.url);
 
     let body: string;
     try {
@@ -64,17 +66,19 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     } catch {
       return sendProblem(problems.requestTooLarge(maxBodyBytes));
     }
-    if (req.method === 'OPTIONS') {
+    if (!parsed.ok) return sendProblem(parsed.problem);
+    const target = parsed.target;
+    if (method === 'OPTIONS') {
       const origin = req.headers.origin;
-      const methods = routes.filter((r) => r.pattern.test(url.pathname)).map((r) => r.route.method);
-      if (!origin || !corsAllowedOrigins.includes(origin) || methods.length === 0) return sendProblem(problems.routeNotFound('OPTIONS', url.pathname));
+      const methods = routes.filter((r) => matchRoute(r, target.segments)).map((r) => r.route.method);
+      if (!origin || !corsAllowedOrigins.includes(origin) || methods.length === 0) return sendProblem(problems.routeNotFound('OPTIONS', target.path));
       return send({ statusCode: 204, headers: preflightHeaders(origin, methods), body: '' });
     }
-    for (const { route, pattern, names, handler } of routes) {
-      const match = route.method === req.method ? pattern.exec(url.pathname) : null;
-      if (!match) continue;
-      const pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-      const event = toProxyEvent(req, url, body, route, pathParameters, stage);
+    for (const compiled of routes) {
+      const pathParameters = compiled.route.method === method ? matchRoute(compiled, target.segments) : undefined;
+      if (!pathParameters) continue;
+      const { route, handler } = compiled;
+      const event = toProxyEvent(req, target, body, route, pathParameters, stage);
       if (!route.public) {
         let authorized;
         try {
@@ -89,10 +93,50 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
       }
       return send(await handler(event, lambdaContext(route.handler, functionTimeoutMs)));
     }
-    return sendProblem(problems.routeNotFound(req.method ?? 'GET', url.pathname));
+    return sendProblem(problems.routeNotFound(method, target.path));
+  };
+
+  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
+    const send = (result: APIGatewayProxyResult) => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
+      res.end(result.body);
+    };
+    // Whatever a request or a handler throws becomes a 500 problem (no stack in the body) and the
+    // server keeps serving: one request must never stop `npm start`.
+    handle(req, send).catch((error: unknown) => {
+      console.error(`Local relay: unexpected error answering ${req.method ?? '?'} (${error instanceof Error ? error.name : typeof error}); answered 500.`);
+      try {
+        send(problemResponse(problems.internal()));
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  // Requests Node's parser refuses (bad request line, oversized or invalid headers) never reach
+  // the handler: answer them with a JSON problem too, when the socket can still take it.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new RelayProblem({ status: 400, code: 'headers-too-large', title: 'Request headers too large', detail: `The request headers exceed ${maxHeaderBytes} bytes.` })
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new RelayProblem({ status: 408, code: 'request-timeout', title: 'Request timeout', detail: 'The request was not received in time. Nothing was sent to the terminal.' })
+          : badRequestTarget('The request is not valid HTTP/1.1 (method, request line or headers could not be parsed).');
+    const { statusCode, headers, body } = problemResponse(problem);
+    const head = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\r\n');
+    socket.end(`HTTP/1.1 ${statusCode} ${statusCode === 408 ? 'Request Timeout' : 'Bad Request'}\r\n${head}\r\n\r\n${body}`);
   });
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
@@ -132,13 +176,25 @@ function tokenBuckets(perSecond: number, burst: number): (tenantId: string) => n
 }
 
 async function compile(route: RelayRoute): Promise<CompiledRoute> {
-  const names: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
   const module = (await import(`../functions/${route.handler}/handler.ts`)) as { handler: LambdaHandler };
-  return { route, pattern: new RegExp(`^${source}/?$`), names, handler: module.handler };
+  return { route, segments: route.path.split('/').slice(1), handler: module.handler };
+}
+
+/** The decoded path parameters when `segments` (decoded) match the route, else undefined. */
+function matchRoute(compiled: CompiledRoute, segments: readonly string[]): Record<string, string> | undefined {
+  if (segments.length !== compiled.segments.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [i, expected] of compiled.segments.entries()) {
+    const actual = segments[i]!;
+    const name = /^\{(\w+)\}$/.exec(expected)?.[1];
+    if (name) {
+      if (actual === '') return undefined;
+      parameters[name] = actual;
+    } else if (actual !== expected) {
+      return undefined;
+    }
+  }
+  return parameters;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -154,30 +210,25 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function toProxyEvent(
   req: IncomingMessage,
-  url: URL,
+  target: RequestTarget,
   body: string,
   route: RelayRoute,
   pathParameters: Record<string, string>,
   stage: string,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // No prototype: header names such as `__proto__` or `constructor` are plain data.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const multiValueHeaders: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    query[key] = value;
-    (multiQuery[key] ??= []).push(value);
-  }
-  const hasQuery = url.searchParams.size > 0;
+  const { query, multiQuery, hasQuery } = target;
   return {
     resource: route.path,
-    path: url.pathname,
+    path: target.path,
     httpMethod: route.method,
     headers,
     multiValueHeaders,
@@ -194,7 +245,7 @@ function toProxyEvent(
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: route.method,
       identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: `/${stage}${url.pathname}`,
+      path: `/${stage}${target.path}`,
       stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),

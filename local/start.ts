@@ -2,26 +2,61 @@
  * `npm start`: the relay on http://localhost:3000 (PORT overrides), same routes and handler code
  * as the deployed API, against the built-in SmartConnect simulator — or against the SmartConnect
  * in SMARTCONNECT_ENVIRONMENT (HTTPS; NODE_EXTRA_CA_CERTS is trusted as usual).
+ *
+ * State (relay tables, simulator pairings and transactions, the generated key) is kept in
+ * .local/state/ (RELAY_STATE_DIR moves it; `--fresh` or RELAY_FRESH=1 wipes it first), so a killed
+ * and restarted run keeps every transaction and resumes polling the open ones.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { generateApiKey } from '#tenants/api-keys.ts';
 import { checkEnvironment } from '#smartconnect/environment-guard.ts';
 import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
 import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
-import { startLocalRelay } from './local-relay.ts';
+import { startLocalRelay, type LocalRelay } from './local-relay.ts';
+import { resumePendingTransactions } from './resume-polls.ts';
+import { readRelayState, statePaths, wipeState, writeRelayState, type RelayState } from './state-dir.ts';
 
-const port = Number(process.env.PORT ?? 3000);
+/** Start-up mistakes end here: one line, no stack, exit 1. */
+function refuse(reason: string): never {
+  console.error(`Refusing to start: ${reason}`);
+  process.exit(1);
+}
+
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) refuse(`${name}=${raw} is not a port number (0–65535).`);
+  return Number(raw);
+}
+
+const args = process.argv.slice(2);
+for (const arg of args) if (arg !== '--fresh') refuse(`unknown argument ${arg} (the only one is --fresh: start from a clean local state).`);
+const fresh = args.includes('--fresh') || process.env.RELAY_FRESH === '1';
+
+const port = portFrom('PORT', 3000);
 const external = process.env.SMARTCONNECT_ENVIRONMENT;
 
 if (external) {
   // The local relay runs as the dev stage: refuse production here, before anything is sent.
   const check = checkEnvironment('dev', external);
-  if (!check.ok) {
-    console.error(`Refusing to start: ${check.reason}`);
-    process.exit(1);
-  }
+  if (!check.ok) refuse(check.reason);
 }
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+const paths = statePaths();
+let saved: RelayState;
+try {
+  if (fresh) wipeState(paths);
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  saved = readRelayState(paths);
+} catch (error) {
+  refuse(`the local state in ${paths.dir} cannot be used: ${(error as Error).message}`);
+}
+const simulatorPort = portFrom('SIMULATOR_PORT', saved.simulatorPort ?? 0);
+// The key printed last run keeps working: a POS configured with it needs no change after a restart.
+const generatedKey = saved.apiKey ?? generateApiKey().apiKey;
 
 // This run's key lives in memory; tenants made with `npm run tenant -- create --local` live in
 // .local/tenants.json (hashes only) and work too, revocations included, without a restart.
@@ -38,15 +73,40 @@ try {
   process.exit(1);
 }
 
-const relay = await startLocalRelay({
-  port,
-  tenantStore,
-  posVendorNames: [vendor],
-  apiKey: process.env.RELAY_API_KEY || undefined,
-  smartConnectEnvironment: external,
-  // Generous for people typing by hand; the tests use SmartConnect's ~2 minutes.
-  simulator: { port: Number(process.env.SIMULATOR_PORT ?? 0), pairingCodeTtlMs: 15 * 60_000 },
-});
+let relay: LocalRelay;
+try {
+  relay = await startLocalRelay({
+    port,
+    tenantStore,
+    posVendorNames: [vendor],
+    apiKey: process.env.RELAY_API_KEY || generatedKey,
+    smartConnectEnvironment: external,
+    // Generous for people typing by hand; the tests use SmartConnect's ~2 minutes.
+    simulator: { port: simulatorPort, pairingCodeTtlMs: 15 * 60_000, stateFile: paths.simulator },
+    dynamoPath: paths.dynamo,
+  });
+} catch (error) {
+  refuse(startFailure(error));
+}
+try {
+  const keptPort = relay.simulator ? Number(new URL(relay.simulator.origin).port) : saved.simulatorPort;
+  writeRelayState(paths, { version: 1, apiKey: generatedKey, ...(keptPort ? { simulatorPort: keptPort } : {}) });
+} catch (error) {
+  await relay.close();
+  refuse(`cannot write ${paths.relay}: ${(error as Error).message}`);
+}
+const resumed = await resumePendingTransactions();
+
+function startFailure(error: unknown): string {
+  const { code, message, port: busy, address } = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (code === 'EADDRINUSE') {
+    return busy === port
+      ? `port ${busy} is in use (another npm start?). Stop it or choose another with PORT=…`
+      : `the simulator's port ${busy} (kept in ${paths.relay} so stored polling URLs keep working) is in use. Stop what uses it, set SIMULATOR_PORT=…, or start with --fresh.`;
+  }
+  if (code === 'EACCES') return `no permission to listen on ${address ?? '127.0.0.1'}:${busy ?? port}; choose a port above 1023.`;
+  return message || String(error);
+}
 
 const base = relay.url.replace('127.0.0.1', 'localhost');
 const lines = [
@@ -55,7 +115,8 @@ const lines = [
   `SmartConnect environment: ${external ?? `${relay.simulator!.baseUrl} (built-in simulator)`}`,
   '',
   `API key (tenant allowed posVendorName "${vendor}"): ${relay.apiKey}`,
-  process.env.RELAY_API_KEY ? '  (from RELAY_API_KEY)' : '  (generated for this run; set RELAY_API_KEY to keep one across runs)',
+  process.env.RELAY_API_KEY ? '  (from RELAY_API_KEY)' : `  (kept in ${paths.relay} across restarts; --fresh makes a new one)`,
+  `Local state: ${paths.dir}${fresh ? ' (started fresh)' : ''}${resumed.length > 0 ? `; resumed polling ${resumed.length} open transaction(s)` : ''}`,
   '',
   `  export RELAY_API_KEY=${relay.apiKey}`,
 ];

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { FaultQueue } from './faults.ts';
 import { PairingRegistry } from './pairing.ts';
 import { startServer } from './server.ts';
+import { readStateFile, writeStateFile } from './state-file.ts';
 import { TransactionStore } from './transactions.ts';
 import type { RecordedRequest, Simulator, SimulatorOptions } from './types.ts';
 
@@ -47,17 +48,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const transactions = new TransactionStore(now, settings, pairing, () => origin);
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
+  const { stateFile } = options;
+  const saved = stateFile === undefined ? undefined : readStateFile(stateFile);
+  if (saved) {
+    pairing.restore(saved.pairing);
+    transactions.restore(saved.transactions);
+  }
+  const persist = stateFile === undefined ? undefined : () => writeStateFile(stateFile, { version: 1, pairing: pairing.snapshot(), transactions: transactions.snapshot() });
   const tls = {
     key: readFileSync(new URL('../certs/simulator-key.pem', import.meta.url)),
     cert: readFileSync(new URL('../certs/simulator.pem', import.meta.url)),
   };
-  const server = await startServer({ pairing, transactions, faults, requests, tls }, settings.port);
+  const server = await startServer({ pairing, transactions, faults, requests, tls, persist }, settings.port);
   origin = `https://127.0.0.1:${server.port}`;
 
   return {
     baseUrl: `${origin}/POS`,
     origin,
-    issuePairingCode: (o) => pairing.issueCode(o?.deviceId).pairingCode,
+    issuePairingCode: (o) => {
+      const code = pairing.issueCode(o?.deviceId).pairingCode;
+      persist?.();
+      return code;
+    },
     requests,
     clearRequests: () => {
       requests.length = 0;

@@ -25,6 +25,14 @@ interface CodeState {
   expiresAt: number;
 }
 
+/** Everything a registry holds, as plain JSON (the simulator's state file). */
+export interface PairingSnapshot {
+  readonly codes: ReadonlyArray<readonly [string, CodeState]>;
+  readonly pairings: readonly PairingRecord[];
+  readonly devices: readonly string[];
+  readonly nextDevice: number;
+}
+
 export const tripleKey = (t: RegisterTriple): string => JSON.stringify([t.posRegisterId, t.posBusinessName, t.posVendorName]);
 
 /** Pairing codes shown by "terminals", and the register → device pairings made with them. */
@@ -92,6 +100,26 @@ export class PairingRegistry {
 
   list(): PairingRecord[] {
     return [...this.#pairings.values()].map((p) => ({ ...p, fields: { ...p.fields } }));
+  }
+
+  snapshot(): PairingSnapshot {
+    return {
+      codes: [...this.#codes].map(([code, state]) => [code, { ...state }] as const),
+      pairings: this.list(),
+      devices: [...this.#devices],
+      nextDevice: this.#nextDevice,
+    };
+  }
+
+  /** Replaces everything with a snapshot taken earlier (a restarted simulator). */
+  restore(snapshot: PairingSnapshot): void {
+    this.#codes.clear();
+    this.#pairings.clear();
+    this.#devices.clear();
+    for (const [code, state] of snapshot.codes) this.#codes.set(code, { deviceId: state.deviceId, expiresAt: state.expiresAt });
+    for (const record of snapshot.pairings) this.#pairings.set(tripleKey(record), { ...record, fields: { ...record.fields } });
+    for (const device of snapshot.devices) this.#devices.add(device);
+    this.#nextDevice = snapshot.nextDevice;
   }
 
   #newDeviceId(): string {

@@ -16,6 +16,8 @@ export interface ServerDeps {
   faults: FaultQueue;
   requests: RecordedRequest[];
   tls: { key: Buffer; cert: Buffer };
+  /** Saves the state after a change, before the answer leaves (the state file, when there is one). */
+  persist?: () => void;
 }
 
 export interface RunningServer {
@@ -113,22 +115,10 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
     if (tooLarge) return send(res, { status: 413 });
     // An empty body without a content type is an empty form: the missing-field rules then apply.
     const formOk = formEncoded || (rawBody === '' && req.headers['content-type'] === undefined);
-    switch (match.route) {
-      case 'pairing': {
-        if (!formOk) return send(res, errorReply(400, notFormMessage));
-        const result = deps.pairing.pair(match.param ?? '', form);
-        return send(res, result.ok ? { status: 200, body: { result: 'success' } } : errorReply(400, result.error));
-      }
-      case 'transaction':
-        if (!formOk) return send(res, errorReply(400, notFormMessage));
-        return send(res, deps.transactions.create(form));
-      case 'poll':
-        return send(res, deps.transactions.poll(match.param ?? '', url.searchParams.get('merchantAccessToken') ?? undefined));
-      case 'device':
-        return send(res, issueFromConsole(deps.pairing, rawBody));
-      case 'other':
-        return send(res, { status: 404 });
-    }
+    const reply = route(deps, match, url, rawBody, form, formOk);
+    // Saved before answering: whatever the relay is told survives a kill of the process.
+    if (match.route !== 'other') deps.persist?.();
+    return send(res, reply);
   };
 
   const server = createServer({ key: deps.tls.key, cert: deps.tls.cert }, (req, res) => {
@@ -172,6 +162,25 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
       resolve({ port: address.port, close });
     });
   });
+}
+
+function route(deps: ServerDeps, match: Match, url: URL, rawBody: string, form: Record<string, string>, formOk: boolean): Reply {
+  switch (match.route) {
+    case 'pairing': {
+      if (!formOk) return errorReply(400, notFormMessage);
+      const result = deps.pairing.pair(match.param ?? '', form);
+      return result.ok ? { status: 200, body: { result: 'success' } } : errorReply(400, result.error);
+    }
+    case 'transaction':
+      if (!formOk) return errorReply(400, notFormMessage);
+      return deps.transactions.create(form);
+    case 'poll':
+      return deps.transactions.poll(match.param ?? '', url.searchParams.get('merchantAccessToken') ?? undefined);
+    case 'device':
+      return issueFromConsole(deps.pairing, rawBody);
+    case 'other':
+      return { status: 404 };
+  }
 }
 
 function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {

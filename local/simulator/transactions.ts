@@ -44,6 +44,15 @@ interface TransactionRecord {
   previous?: TransactionRecord;
 }
 
+/** A transaction as stored in the state file: the journal's `previous` link by id. */
+export type TransactionSnapshotRecord = Omit<TransactionRecord, 'previous'> & { previousId?: string };
+
+export interface TransactionSnapshot {
+  /** In creation order, which is each terminal's history order too. */
+  readonly transactions: readonly TransactionSnapshotRecord[];
+  readonly results: ReadonlyArray<readonly [string, Fields]>;
+}
+
 type Phase = { status: 'PENDING'; delayed: boolean } | { status: 'COMPLETED'; completedAt: number };
 
 type Fields = Record<string, string>;
@@ -138,6 +147,30 @@ export class TransactionStore {
       status: 200,
       body: { ...this.#envelope(tx, phase.status, data), RecordExpiry: new Date(tx.createdAt + recordRetentionMs).toISOString() },
     };
+  }
+
+  snapshot(): TransactionSnapshot {
+    return {
+      transactions: [...this.#byId.values()].map(({ previous, ...tx }) => ({ ...tx, ...(previous ? { previousId: previous.id } : {}) })),
+      results: [...this.#results],
+    };
+  }
+
+  /** Replaces everything with a snapshot taken earlier (a restarted simulator). */
+  restore(snapshot: TransactionSnapshot): void {
+    this.#byId.clear();
+    this.#byDevice.clear();
+    this.#results.clear();
+    for (const { previousId, ...stored } of snapshot.transactions) {
+      const tx: TransactionRecord = { ...stored };
+      const previous = previousId === undefined ? undefined : this.#byId.get(previousId);
+      if (previous) tx.previous = previous;
+      this.#byId.set(tx.id, tx);
+      const history = this.#byDevice.get(tx.deviceId) ?? [];
+      history.push(tx);
+      this.#byDevice.set(tx.deviceId, history);
+    }
+    for (const [id, fields] of snapshot.results) this.#results.set(id, fields);
   }
 
   #phase(tx: TransactionRecord, now: number): Phase {

@@ -21,6 +21,11 @@ export interface SimulatorOptions {
   deviceResponseMs?: number;
   /** For the delayed outcome: how long OK-DELAYED is reported before the approval, default 10_000. */
   delayedPhaseMs?: number;
+  /**
+   * Keep pairings, pairing codes and transactions in this JSON file: loaded at start, rewritten
+   * (atomically) after every change. In memory only when omitted.
+   */
+  stateFile?: string;
 }
 
 export type RouteName = 'pairing' | 'transaction' | 'poll' | 'device' | 'other';

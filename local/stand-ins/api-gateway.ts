@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 
 export interface StandInApiStage {
@@ -231,7 +232,28 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions =
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const send = (status: number, payload?: unknown, errorType?: string) => {
+        if (res.headersSent || res.destroyed) return;
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (errorType) headers['x-amzn-errortype'] = errorType;
+        res.writeHead(status, headers);
+        res.end(payload === undefined ? '' : JSON.stringify(payload));
+      };
+      // Nothing a request carries may stop the stand-in: a bad target or a bug answers an error.
+      try {
+        serve(send);
+      } catch (error) {
+        send(500, { message: `stand-in failure: ${error instanceof Error ? error.name : 'error'}` }, 'InternalFailure');
+      }
+    });
+    const serve = (send: (status: number, payload?: unknown, errorType?: string) => void) => {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        if (!(req.url ?? '/').startsWith('/')) throw new Error('not origin-form');
+      } catch {
+        return send(400, { message: 'Invalid request target' }, 'BadRequestException');
+      }
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try {
@@ -242,17 +264,12 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions =
       const request: StandInRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
+        // No prototype: `__proto__` or `constructor` as a query key is just a key.
+        query: Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(url.searchParams)),
         body,
         signed: /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''),
       };
       requests.push(request);
-      const send = (status: number, payload?: unknown, errorType?: string) => {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (errorType) headers['x-amzn-errortype'] = errorType;
-        res.writeHead(status, headers);
-        res.end(payload === undefined ? '' : JSON.stringify(payload));
-      };
       const injected = failures.find((f) => f.times > 0 && f.match(request));
       if (injected) {
         injected.times -= 1;
@@ -264,9 +281,16 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions =
         send(status, answer);
       } catch (error) {
         if (error instanceof HttpError) send(error.status, { message: error.message }, error.type);
+        else if (error instanceof URIError) send(400, { message: 'Malformed percent-encoding in the path' }, 'BadRequestException');
         else send(500, { message: String(error) }, 'InternalFailure');
       }
-    });
+    };
+  });
+  // Requests Node's parser refuses get a JSON 400 too, when the socket can still take it.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const body = JSON.stringify({ message: 'Malformed HTTP request' });
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nx-amzn-errortype: BadRequestException\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
