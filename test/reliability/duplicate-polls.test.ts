@@ -65,6 +65,8 @@ test.each([2, 3, 4, 5])('the first poll message delivered %i times at once, and 
     const fresh = sqs.sent.slice(cursor);
     widest = Math.max(widest, smartConnectPolls(relay).length - polls, fresh.length);
     batch = fresh.map((m) => m.body);
+    // Chains that multiply would grow without bound: the verdict is already in.
+    if (fresh.length > 8) break;
     // Later messages come back 1–3 times each, as SQS may redeliver any of them.
     timesEach = 1 + Math.floor(random() * 3);
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -73,7 +75,8 @@ test.each([2, 3, 4, 5])('the first poll message delivered %i times at once, and 
 
   const final = await getTransaction(relay, String(created.body.id));
   figures.requests += 1;
-  if (final.body.status !== 'COMPLETED') figures.transactionsLost += 1;
+  // Only a chain that ran its course can lose a transaction; one stopped for multiplying has not.
+  if (batch.length === 0 && final.body.status !== 'COMPLETED') figures.transactionsLost += 1;
   expect({ widestStep: widest, status: final.body.status }).toEqual({ widestStep: 1, status: 'COMPLETED' });
   // One chain polls at most once per step.
   expect(smartConnectPolls(relay).length - pollsBefore).toBeLessThanOrEqual(steps);
