@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { toTransactionForm, transactionRequest } from '../../functions/shared/transaction-request.ts';
-import { hashRequest } from '../../functions/shared/transaction-service.ts';
+import { toTransactionForm, transactionRequest } from '#transactions/transaction-request.ts';
+import { hashRequest } from '#transactions/transaction-service.ts';
 
 const register = { posRegisterId: 'r-1', posBusinessName: 'Toys Shop', posVendorName: 'Till2Go' };
 

@@ -1,4 +1,4 @@
-import type { Stage } from './runtime-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
 
 /** SmartConnect's two public environments (smartconnect-api.md §1). */
 export const officialEnvironments = {

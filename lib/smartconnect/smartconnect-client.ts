@@ -5,7 +5,7 @@
  */
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
-import { problems } from './problem.ts';
+import { problems } from '#http/problem.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
 export interface PairingRequest {
