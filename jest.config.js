@@ -26,5 +26,11 @@ export default {
     layer('infra', { setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'] }),
     // Runs the Lambda bundles that `cdk synth` left in cdk.out, as a separate Node process each.
     layer('bundle', { testTimeout: 20_000 }),
+    // Issue 7's adversarial suite against `npm start` and the simulator over loopback; seeded
+    // (RELIABILITY_SEED), and it prints the figures it measured at the end.
+    layer('reliability', {
+      globalSetup: '<rootDir>/test/reliability/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/reliability/support/global-teardown.ts',
+    }),
   ],
 };
