@@ -14,7 +14,6 @@ import { checkEnvironment } from '#smartconnect/environment-guard.ts';
 import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
 import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
 import { startLocalRelay, type LocalRelay } from './local-relay.ts';
-import { resumePendingTransactions } from './resume-polls.ts';
 import { readRelayState, statePaths, wipeState, writeRelayState, type RelayState } from './state-dir.ts';
 
 /** Start-up mistakes end here: one line, no stack, exit 1. */
@@ -95,7 +94,8 @@ try {
   await relay.close();
   refuse(`cannot write ${paths.relay}: ${(error as Error).message}`);
 }
-const resumed = await resumePendingTransactions();
+// Imported only now: the transactions runtime reads the configuration startLocalRelay set at import.
+const resumed = await (await import('#transactions/transactions-runtime.ts')).resumeActivePolls();
 
 function startFailure(error: unknown): string {
   const { code, message, port: busy, address } = error as NodeJS.ErrnoException & { port?: number; address?: string };
@@ -116,7 +116,7 @@ const lines = [
   '',
   `API key (tenant allowed posVendorName "${vendor}"): ${relay.apiKey}`,
   process.env.RELAY_API_KEY ? '  (from RELAY_API_KEY)' : `  (kept in ${paths.relay} across restarts; --fresh makes a new one)`,
-  `Local state: ${paths.dir}${fresh ? ' (started fresh)' : ''}${resumed.length > 0 ? `; resumed polling ${resumed.length} open transaction(s)` : ''}`,
+  `Local state: ${paths.dir}${fresh ? ' (started fresh)' : ''}${resumed > 0 ? `; resumed polling ${resumed} open transaction(s)` : ''}`,
   '',
   `  export RELAY_API_KEY=${relay.apiKey}`,
 ];
