@@ -22,7 +22,8 @@ export default {
   projects: [
     layer('unit'),
     layer('simulator'),
-    layer('handler'),
+    // Many handler tests spawn the CLI or npm start: seconds each on a busy 2-core machine.
+    layer('handler', { testTimeout: 30_000 }),
     layer('infra', { setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'] }),
     // Runs the Lambda bundles that `cdk synth` left in cdk.out, as a separate Node process each.
     layer('bundle', { testTimeout: 20_000 }),
