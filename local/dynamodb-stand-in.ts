@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { transactionTable } from '../functions/shared/transaction-table.ts';
+import { webhookTable } from '../lib/webhooks/webhook-table.ts';
 
 // dynalite is CommonJS without types.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, number>) => Server;
@@ -40,6 +41,23 @@ export function transactionTableDefinition(tableName: string): CreateTableComman
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+    ],
+  };
+}
+
+/** The webhooks table as deployed (infra/webhook-delivery.ts builds it from the same `webhookTable`). */
+export function webhookTableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey } = webhookTable;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
   };
 }

@@ -9,7 +9,7 @@ import { RuntimeEnv, type Stage } from '../functions/shared/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
+import { startDynamoStandIn, transactionTableDefinition, webhookTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
 import { allowPolicy, bearerToken, createAuthorizer, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { parseApiKey } from '../functions/shared/api-keys.ts';
 import { toAuthorizerContext } from '../functions/shared/tenant-context.ts';
@@ -74,7 +74,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   const parameterName = `/smartconnect/${stage}/environment`;
   const ssm = await startSsmStandIn({ [parameterName]: options.smartConnectEnvironment ?? simulator!.baseUrl });
   const tableName = `smartconnect-relay-${stage}-transactions`;
-  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName)]);
+  const webhooksTableName = `smartconnect-relay-${stage}-webhooks`;
+  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName), webhookTableDefinition(webhooksTableName)]);
 
   Object.assign(process.env, {
     [RuntimeEnv.stage]: stage,
@@ -82,6 +83,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     [RuntimeEnv.transactionsTable]: tableName,
     // The same poll step as the SQS worker, run on timers in this process.
     [RuntimeEnv.poller]: 'in-process',
+    // Webhooks go out from this process too, with compressed back-off, also to loopback URLs.
+    [RuntimeEnv.webhookDelivery]: 'in-process',
+    [RuntimeEnv.webhooksTable]: webhooksTableName,
     [RuntimeEnv.corsAllowedOrigins]: (options.corsAllowedOrigins ?? []).join(','),
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -127,6 +131,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       await relay.close();
       // Polls under way finish before the stand-ins go: dynalite throws if written to once closed.
       await (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();
+      await (await import('../lib/webhooks/webhooks-runtime.ts')).stopInProcessWebhooks();
       await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };

@@ -25,6 +25,8 @@ export interface TransactionServiceOptions {
   readonly now?: () => number;
   readonly newId?: () => string;
   readonly log?: (message: string, attributes: Record<string, unknown>) => void;
+  /** Told of each stored state a POS is notified of (final, UNKNOWN, first DELAYED); must not throw. */
+  readonly onEvent?: (record: TransactionRecord) => Promise<void>;
 }
 
 export type CreateResult = { readonly replayed: boolean; readonly record: TransactionRecord };
@@ -38,6 +40,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
   const now = options.now ?? Date.now;
   const newId = options.newId ?? randomUUID;
   const log = options.log ?? (() => undefined);
+  const onEvent = options.onEvent ?? (async () => undefined);
   const iso = (ms: number) => new Date(ms).toISOString();
 
   /** Undo a create that SmartConnect never acted on, so the key and the register are free again. */
@@ -53,6 +56,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
     // Released only once final: until then SmartConnect would only answer "device is busy".
     if (updated) await store.releaseRegisterLock(record.tenantId, record.request, record.id);
     log('transaction final', { transactionId: record.id, status: changes.lifecycle, outcome: changes.outcome });
+    if (updated) await onEvent(updated); // WEBHOOKS HOOK: final outcome or UNKNOWN, once stored
     return updated;
   }
 
@@ -165,7 +169,8 @@ export function createTransactionService(options: TransactionServiceOptions) {
           return { done: true };
         }
         if (seen.status !== record.lifecycle || record.consecutiveErrors > 0) {
-          await store.transition(id, active, { lifecycle: seen.status, consecutiveErrors: 0, pollCount: record.pollCount + 1, updatedAt: iso(now()) });
+          const updated = await store.transition(id, active, { lifecycle: seen.status, consecutiveErrors: 0, pollCount: record.pollCount + 1, updatedAt: iso(now()) });
+          if (updated && seen.status === 'DELAYED' && record.lifecycle !== 'DELAYED') await onEvent(updated); // WEBHOOKS HOOK: first DELAYED
         }
         return { done: false, delayMs: pollIntervalMs };
       }

@@ -13,6 +13,7 @@ import { awsClientConfig } from './aws-client-config.ts';
 import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
+import { publishTransactionEvent } from '../../lib/webhooks/webhooks-runtime.ts';
 
 const env = process.env;
 const smartConnectTimeoutMs = positiveNumber(env[RuntimeEnv.smartConnectTimeoutMs], defaults.smartConnectTimeoutMs);
@@ -53,6 +54,7 @@ export const transactions = createTransactionService({
   // SSM and DynamoDB: a create still SENDING after this has died mid-flight.
   sendDeadlineMs: smartConnectTimeoutMs + 10_000,
   log: (message, attributes) => logger.info(message, attributes),
+  onEvent: publishTransactionEvent, // WEBHOOKS HOOK
 });
 inProcess?.start(transactions.pollOnce);
 

@@ -1,0 +1,36 @@
+/**
+ * POST /webhook-endpoints: registers a URL for the tenant's transaction events. The answer is the
+ * only time the signing secret is shown.
+ */
+import { randomUUID } from 'node:crypto';
+import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
+import { requireTenant } from '../shared/tenant-context.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { createEndpointRequest, tooManyEndpoints, urlRefused } from '../../lib/webhooks/endpoint-api.ts';
+import { maxEndpointsPerTenant, publicEndpoint, type WebhookEndpoint } from '../../lib/webhooks/endpoint-store.ts';
+import { webhookEventTypes } from '../../lib/webhooks/events.ts';
+import { newEndpointSecret } from '../../lib/webhooks/signing.ts';
+import { checkWebhookUrl } from '../../lib/webhooks/url-policy.ts';
+import { endpointStore, requireWebhooksTable, urlPolicy } from '../../lib/webhooks/webhooks-runtime.ts';
+
+export async function createWebhookEndpoint(event: JsonEvent) {
+  const request = parseOrThrow(createEndpointRequest, event.body);
+  const tenant = requireTenant(event);
+  requireWebhooksTable();
+  const check = await checkWebhookUrl(request.url, urlPolicy);
+  if (!check.ok) throw urlRefused(check.reason);
+  if ((await endpointStore.list(tenant.tenantId)).length >= maxEndpointsPerTenant) throw tooManyEndpoints(maxEndpointsPerTenant);
+  const secret = newEndpointSecret();
+  const endpoint: WebhookEndpoint = {
+    id: randomUUID(),
+    tenantId: tenant.tenantId,
+    url: check.url.href,
+    events: [...new Set(request.events ?? webhookEventTypes)],
+    secrets: [{ secret }],
+    createdAt: new Date().toISOString(),
+  };
+  await endpointStore.put(endpoint);
+  return jsonResponse(201, { ...publicEndpoint(endpoint), secret }, { location: `/webhook-endpoints/${endpoint.id}`, 'cache-control': 'no-store' });
+}
+
+export const handler = httpHandler(createWebhookEndpoint, { jsonBody: true });
