@@ -28,6 +28,7 @@ export async function createWebhookEndpoint(event: JsonEvent) {
     events: [...new Set(request.events ?? webhookEventTypes)],
     secrets: [{ secret }],
     createdAt: new Date().toISOString(),
+    revision: 0,
   };
   await endpointStore.put(endpoint);
   return jsonResponse(201, { ...publicEndpoint(endpoint), secret }, { location: `/webhook-endpoints/${endpoint.id}`, 'cache-control': 'no-store' });

@@ -24,6 +24,8 @@ export interface WebhookEndpoint {
   readonly events: readonly WebhookEventType[];
   readonly secrets: readonly EndpointSecret[];
   readonly createdAt: string;
+  /** Bumped by each rotation: the condition that stops two rotations both winning. */
+  readonly revision: number;
 }
 
 /** What the API shows of an endpoint: never a secret. */
@@ -111,9 +113,9 @@ export function createEndpointStore(db: DynamoDBDocumentClient, tableName: strin
             new UpdateCommand({
               TableName,
               Key: endpointKey(tenantId, id),
-              UpdateExpression: 'SET secrets = :new',
-              ConditionExpression: 'secrets = :old',
-              ExpressionAttributeValues: { ':new': secrets, ':old': endpoint.secrets },
+              UpdateExpression: 'SET secrets = :new, revision = :next',
+              ConditionExpression: 'revision = :read',
+              ExpressionAttributeValues: { ':new': secrets, ':read': endpoint.revision, ':next': endpoint.revision + 1 },
               ReturnValues: 'ALL_NEW',
             }),
           );
