@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deliveryPolicy } from '../lib/webhooks/delivery.ts';
-import { webhookTable } from '../lib/webhooks/webhook-table.ts';
+import { webhookDeadLetterQueueName, webhookQueueName, webhookTable } from '../lib/webhooks/webhook-table.ts';
 import type { StageConfig } from './stages.ts';
 
 /**
@@ -56,9 +56,11 @@ export class WebhookDelivery extends Construct {
     });
     // Messages hold the event (the transaction as GET returns it: no polling URL, token or secret).
     const common = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', { ...common, retentionPeriod: Duration.days(14) });
+    // Named, so the admin CLI finds them for replays and redrives.
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', { ...common, queueName: webhookDeadLetterQueueName(config.stage), retentionPeriod: Duration.days(14) });
     this.queue = new Queue(this, 'Deliveries', {
       ...common,
+      queueName: webhookQueueName(config.stage),
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });

@@ -11,3 +11,7 @@ export const webhookTable = {
 
 /** How long a sent event stays replayable (`npm run tenant -- webhooks replay`). */
 export const eventRetentionDays = 30;
+
+/** Queue names, fixed so the admin CLI can find them (`npm run tenant -- webhooks …`). */
+export const webhookQueueName = (stage: string) => `smartconnect-relay-${stage}-webhooks`;
+export const webhookDeadLetterQueueName = (stage: string) => `smartconnect-relay-${stage}-webhook-dead-letters`;

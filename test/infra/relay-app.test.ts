@@ -457,12 +457,18 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     const queueId = logicalId(stage, stack.webhooks.queue);
     const deadLetterId = logicalId(stage, stack.webhooks.deadLetterQueue);
     expect(queues[queueId]!.Properties).toEqual({
+      QueueName: `smartconnect-relay-${stage}-webhooks`,
       SqsManagedSseEnabled: true,
       VisibilityTimeout: timing.visibilityTimeoutSeconds,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: 5 },
       Tags: expect.anything(),
     });
-    expect(queues[deadLetterId]!.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400, Tags: expect.anything() });
+    expect(queues[deadLetterId]!.Properties).toEqual({
+      QueueName: `smartconnect-relay-${stage}-webhook-dead-letters`,
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+      Tags: expect.anything(),
+    });
     const worker = stack.functions['deliver-webhook']!;
     const mapping = only(Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === logicalId(stage, worker)));
     expect(mapping.Properties).toEqual({
