@@ -22,12 +22,17 @@ export interface SqsStandIn {
   queueUrl(name: string): string;
   /** Messages sent to a queue and not yet deleted. */
   waiting(queueUrl: string): readonly SentMessage[];
+  /**
+   * Removes and returns the messages of a queue whose delay has passed, as Lambda's event source
+   * would receive and delete them (the bench plays that event source).
+   */
+  takeDue(queueUrl: string, now?: number): SentMessage[];
   close(): Promise<void>;
 }
 
 export async function startSqsStandIn(): Promise<SqsStandIn> {
   const sent: SentMessage[] = [];
-  const waiting = new Map<string, SentMessage>();
+  const waiting = new Map<string, SentMessage & { availableAt: number }>();
   let endpoint = '';
   const md5 = (text: string) => createHash('md5').update(text).digest('hex');
   const server = createServer(async (req, res) => {
@@ -41,7 +46,7 @@ export async function startSqsStandIn(): Promise<SqsStandIn> {
       case 'AmazonSQS.SendMessage': {
         const message = { queueUrl: input.QueueUrl as string, body: input.MessageBody as string, delaySeconds: (input.DelaySeconds as number | undefined) ?? 0 };
         sent.push(message);
-        waiting.set(randomUUID(), message);
+        waiting.set(randomUUID(), { ...message, availableAt: Date.now() + message.delaySeconds * 1000 });
         // The SDK checks this digest of the body it sent.
         return answer({ MessageId: randomUUID(), MD5OfMessageBody: md5(message.body) });
       }
@@ -65,7 +70,12 @@ export async function startSqsStandIn(): Promise<SqsStandIn> {
     endpoint,
     sent,
     queueUrl: (name) => `${endpoint}/000000000000/${name}`,
-    waiting: (queueUrl) => [...waiting.values()].filter((m) => m.queueUrl === queueUrl),
+    waiting: (queueUrl) => [...waiting.values()].filter((m) => m.queueUrl === queueUrl).map(({ availableAt: _at, ...m }) => m),
+    takeDue: (queueUrl, now = Date.now()) => {
+      const due = [...waiting].filter(([, m]) => m.queueUrl === queueUrl && m.availableAt <= now);
+      for (const [handle] of due) waiting.delete(handle);
+      return due.map(([, { availableAt: _at, ...m }]) => m);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
