@@ -14,6 +14,8 @@ import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSCli
 import { awsClientConfig } from '../functions/shared/aws-client-config.ts';
 import { parseWebhookMessage, sqsWebhookQueue, type WebhookMessage } from '../lib/webhooks/delivery-queue.ts';
 import { createEndpointStore } from '../lib/webhooks/endpoint-store.ts';
+import { buildTransactionEvent } from '../lib/webhooks/events.ts';
+import { createTransactionStore } from '../functions/shared/transaction-store.ts';
 import { webhookDeadLetterQueueName, webhookQueueName } from '../lib/webhooks/webhook-table.ts';
 import type { CliIo } from './tenant-cli.ts';
 
@@ -21,13 +23,16 @@ export const webhooksUsage = `Usage: npm run tenant -- webhooks <command> <targe
 
 Commands:
   replay <event id>       Send a stored event (kept 30 days) to the tenant's endpoints again, same id.
+  replay --transaction <id>
+                          Publish the event of a transaction's stored state again (same event id),
+                          e.g. after "webhook event not queued" in the logs.
   redrive                 Move every dead-lettered delivery back to the queue with a new 72 h window.
 
 Targets:
   --stage <dev|prod>      The deployed stage's webhooks table and queues (AWS credentials needed).
   [--region <region>]     Default: the stage's region (ap-southeast-2).
-  --table <name> --queue-url <url> [--dead-letter-queue-url <url>]
-                          A table and queues named by hand.`;
+  --table <name> --queue-url <url> [--dead-letter-queue-url <url>] [--transactions-table <name>]
+                          Tables and queues named by hand.`;
 
 const options = {
   stage: { type: 'string' },
@@ -35,6 +40,8 @@ const options = {
   table: { type: 'string' },
   'queue-url': { type: 'string' },
   'dead-letter-queue-url': { type: 'string' },
+  'transactions-table': { type: 'string' },
+  transaction: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,7 +65,7 @@ export async function runWebhooksCli(argv: readonly string[], io: CliIo): Promis
     }
     const [command, ...rest] = positionals;
     if (command !== 'replay' && command !== 'redrive') throw new UsageError(command ? `unknown webhooks command ${JSON.stringify(command)}` : 'a webhooks command is required');
-    if (command === 'replay' && rest.length !== 1) throw new UsageError('replay takes one event id');
+    if (command === 'replay' && rest.length !== (values.transaction === undefined ? 1 : 0)) throw new UsageError('replay takes one event id, or --transaction <id>');
     if (command === 'redrive' && rest.length !== 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
 
     const stage = values.stage;
@@ -75,6 +82,22 @@ export async function runWebhooksCli(argv: readonly string[], io: CliIo): Promis
     const queueUrl = (await urlOf(values['queue-url'], webhookQueueName))!;
     const deadLetterUrl = await urlOf(values['dead-letter-queue-url'], webhookDeadLetterQueueName);
     const queue = sqsWebhookQueue(sqs, queueUrl, deadLetterUrl ?? '');
+
+    if (command === 'replay' && values.transaction !== undefined) {
+      const transactions = createTransactionStore(DynamoDBDocumentClient.from(dynamo), {
+        tableName: values['transactions-table'] ?? `smartconnect-relay-${stage}-transactions`,
+        retentionDays: 1,
+      });
+      const record = await transactions.get(values.transaction);
+      const event = record && buildTransactionEvent(record);
+      if (!record || !event) {
+        err(`error: ${record ? `transaction ${values.transaction} is ${record.lifecycle}: no event to publish yet` : `no transaction ${values.transaction}`}`);
+        return 1;
+      }
+      await queue.send({ kind: 'fan-out', tenantId: record.tenantId, event }, 0);
+      out(JSON.stringify({ replayed: event.id, type: event.type, transactionId: record.id }));
+      return 0;
+    }
 
     if (command === 'replay') {
       const store = createEndpointStore(DynamoDBDocumentClient.from(dynamo), values.table ?? `smartconnect-relay-${stage}-webhooks`);

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startDynamoStandIn, webhookTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+import { startDynamoStandIn, transactionTableDefinition, webhookTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+import { createTransactionStore, type TransactionRecord } from '../../functions/shared/transaction-store.ts';
+import { eventIdFor } from '../../lib/webhooks/events.ts';
 import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in.ts';
 import { createEndpointStore } from '../../lib/webhooks/endpoint-store.ts';
 import type { DeliveryMessage } from '../../lib/webhooks/delivery-queue.ts';
@@ -19,7 +21,7 @@ let sqs: SqsStandIn;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  dynamo = await startDynamoStandIn([webhookTableDefinition(table)]);
+  dynamo = await startDynamoStandIn([webhookTableDefinition(table), transactionTableDefinition('smartconnect-relay-dev-transactions')]);
   sqs = await startSqsStandIn();
   env = { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint };
 });
@@ -53,6 +55,24 @@ describe('npm run tenant -- webhooks', () => {
     expect(JSON.parse(result.stdout)).toEqual({ replayed: event.id, type: 'transaction.completed', transactionId: 'f1d2' });
     const [sent] = sqs.waiting(queueUrl());
     expect(JSON.parse(sent!.body)).toEqual({ kind: 'fan-out', tenantId: 'tenant-a', event });
+  });
+
+  test('replay --transaction publishes the event of its stored state, with the id it always has', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const store = createTransactionStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), { tableName: 'smartconnect-relay-dev-transactions', retentionDays: 1 });
+    const record: TransactionRecord = {
+      id: '6f0c2a4e-0000-4000-8000-000000000001', tenantId: 'tenant-b', idempotencyKey: 'k', requestHash: 'h',
+      request: { transactionType: 'Card.Purchase', posRegisterId: 'r', posBusinessName: 'b', posVendorName: 'v', amountTotal: 100 } as TransactionRecord['request'],
+      lifecycle: 'UNKNOWN', outcome: 'UNKNOWN', unknownReason: 'test', createdAt: 'x', updatedAt: 'y', createdAtMs: 1, pollCount: 0, consecutiveErrors: 0,
+    };
+    await store.insert(record);
+    client.destroy();
+    const before = sqs.waiting(queueUrl()).length;
+    const result = await run('replay', '--transaction', record.id, '--stage', 'dev');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const sent = JSON.parse(sqs.waiting(queueUrl())[before]!.body);
+    expect(sent).toMatchObject({ kind: 'fan-out', tenantId: 'tenant-b', event: { id: eventIdFor(record.id, 'transaction.unknown'), type: 'transaction.unknown', data: { transaction: { id: record.id, status: 'UNKNOWN' } } } });
+    expect(await run('replay', '--transaction', 'no-such', '--stage', 'dev')).toMatchObject({ code: 1, stderr: expect.stringContaining('no transaction no-such') });
   });
 
   test('replay of an unknown event fails with exit code 1', async () => {
