@@ -58,6 +58,7 @@ dynamoTarget = relay.dynamo.endpoint;
 
 const { handler: pollWorker } = (await import('../functions/poll-transaction/handler.ts')) as { handler: (event: SQSEvent) => Promise<unknown> };
 const webhooks = await import('../lib/webhooks/webhooks-runtime.ts');
+const { webhookQueue } = await import('../lib/webhooks/publisher.ts');
 const { createDeliveryWorker } = await import('../lib/webhooks/delivery-worker.ts');
 const { systemResolver } = await import('../lib/webhooks/url-policy.ts');
 const { logger } = await import('../functions/shared/runtime.ts');
@@ -66,7 +67,7 @@ const { verifyRelaySignature } = await import('../lib/webhooks/signing.ts');
 // (deployed stages refuse loopback; that policy is tested, not benchmarked).
 const deliveryWorker = createDeliveryWorker({
   store: webhooks.endpointStore,
-  queue: webhooks.webhookQueue!,
+  queue: webhookQueue!,
   urlPolicy: { allowLoopback: true, resolve: systemResolver },
   log: (level, message, attributes) => logger[level](message, attributes),
 });

@@ -13,7 +13,7 @@ import { awsClientConfig } from './aws-client-config.ts';
 import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
-import { publishTransactionEvent } from '../../lib/webhooks/webhooks-runtime.ts';
+import { publishTransactionEvent } from '../../lib/webhooks/publisher.ts';
 
 const env = process.env;
 const smartConnectTimeoutMs = positiveNumber(env[RuntimeEnv.smartConnectTimeoutMs], defaults.smartConnectTimeoutMs);
