@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { verifyRelaySignature } from '../../lib/webhooks/signing.ts';
 import { call, expectProblem, type RelayAnswer } from '../support/relay-client.ts';
@@ -51,20 +51,35 @@ const receiver = async (answer?: Parameters<typeof startReceiver>[0]) => {
   return started;
 };
 
+// Everything the relay logs (at DEBUG), to check that no secret ever reaches the logs.
+const logged: string[] = [];
+/** Every secret the API handed out in this file. */
+const secretsSeen: string[] = [];
+
 beforeAll(async () => {
+  const capture = (chunk: unknown) => {
+    logged.push(String(chunk));
+    return true;
+  };
+  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
   relay = await startLocalRelay({
     simulator: { deviceResponseMs: 250, delayedPhaseMs: 600, minPollIntervalMs: 50, tokenTtlMs: 2_500 },
-    env: { POLL_INTERVAL_MS: '100', SMARTCONNECT_TIMEOUT_MS: '1500', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: { POLL_INTERVAL_MS: '100', SMARTCONNECT_TIMEOUT_MS: '1500', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
   });
 });
 afterAll(async () => {
   await relay.close();
   await Promise.all(receivers.map((r) => r.close()));
+  jest.restoreAllMocks();
 });
 
 const as = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` });
-const register = (url: string, apiKey = relay.apiKey, extra: object = {}): Promise<RelayAnswer> =>
-  call(`${relay.url}/webhook-endpoints`, { method: 'POST', headers: { 'content-type': 'application/json', ...as(apiKey) }, body: JSON.stringify({ url, ...extra }) });
+async function register(url: string, apiKey = relay.apiKey, extra: object = {}): Promise<RelayAnswer> {
+  const answer = await call(`${relay.url}/webhook-endpoints`, { method: 'POST', headers: { 'content-type': 'application/json', ...as(apiKey) }, body: JSON.stringify({ url, ...extra }) });
+  if (typeof answer.body.secret === 'string') secretsSeen.push(answer.body.secret);
+  return answer;
+}
 const list = (apiKey = relay.apiKey) => call(`${relay.url}/webhook-endpoints`, { headers: as(apiKey) });
 const remove = async (id: string, apiKey = relay.apiKey) => {
   const response = await fetch(`${relay.url}/webhook-endpoints/${id}`, { method: 'DELETE', headers: as(apiKey) });
@@ -190,6 +205,7 @@ describe('deliveries from the local relay', () => {
     const rotated = await call(`${relay.url}/webhook-endpoints/${id}/rotate-secret`, { method: 'POST', headers: as(relay.apiKey) });
     expect(rotated.status).toBe(200);
     const newSecret = String(rotated.body.secret);
+    secretsSeen.push(newSecret);
     expect(newSecret).not.toBe(oldSecret);
     const validUntil = Date.parse(String(rotated.body.previousSecretsValidUntil)) - Date.now();
     expect(validUntil).toBeGreaterThan(23.9 * 3600_000);
@@ -224,5 +240,16 @@ describe('tenant isolation', () => {
     expectProblem(await call(`${relay.url}/webhook-endpoints/${theirEndpoint.body.id}/rotate-secret`, { method: 'POST', headers: as(relay.apiKey) }), 404, 'webhook-endpoint-not-found');
     expect((await list(otherKey)).body.items).toHaveLength(1);
     await remove(mine.id);
+  });
+});
+
+describe('logs', () => {
+  test('never contain an endpoint secret or a signature', () => {
+    const all = logged.join('');
+    expect(all).toContain('webhook delivered');
+    expect(secretsSeen.length).toBeGreaterThan(5);
+    for (const secret of secretsSeen) expect(all).not.toContain(secret);
+    expect(all).not.toContain('whsec_');
+    expect(all).not.toMatch(/v1=[0-9a-f]{64}/);
   });
 });
