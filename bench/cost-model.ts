@@ -12,8 +12,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSEvent } from 'aws-lambda';
 import { startLocalRelay, trustSimulatorCa } from '../local/local-relay.ts';
-import { startSqsStandIn } from '../local/sqs-stand-in.ts';
-import { defaults, minimumPollIntervalMs, RuntimeEnv } from '../functions/shared/runtime-config.ts';
+import { startSqsStandIn } from '../local/stand-ins/sqs.ts';
+import { defaults, minimumPollIntervalMs, RuntimeEnv } from '#runtime/runtime-config.ts';
 import { costOf, emptyUsage, gbSeconds, listPrices, meterLogs, startDynamoMeter, type Usage } from './meter.ts';
 
 const transactions = Number(process.env.BENCH_TRANSACTIONS ?? 50);
@@ -57,12 +57,12 @@ const relay = await startLocalRelay({
 dynamoTarget = relay.dynamo.endpoint;
 
 const { handler: pollWorker } = (await import('../functions/poll-transaction/handler.ts')) as { handler: (event: SQSEvent) => Promise<unknown> };
-const webhooks = await import('../lib/webhooks/webhooks-runtime.ts');
-const { webhookQueue } = await import('../lib/webhooks/publisher.ts');
-const { createDeliveryWorker } = await import('../lib/webhooks/delivery-worker.ts');
-const { systemResolver } = await import('../lib/webhooks/url-policy.ts');
-const { logger } = await import('../functions/shared/runtime.ts');
-const { verifyRelaySignature } = await import('../lib/webhooks/signing.ts');
+const webhooks = await import('#webhooks/webhooks-runtime.ts');
+const { webhookQueue } = await import('#webhooks/publisher.ts');
+const { createDeliveryWorker } = await import('#webhooks/delivery-worker.ts');
+const { systemResolver } = await import('#webhooks/url-policy.ts');
+const { logger } = await import('#runtime/container.ts');
+const { verifyRelaySignature } = await import('#webhooks/signing.ts');
 // The deliver-webhook function's worker, except that it may reach this script's loopback receiver
 // (deployed stages refuse loopback; that policy is tested, not benchmarked).
 const deliveryWorker = createDeliveryWorker({
@@ -191,7 +191,7 @@ const polling = await measure(() =>
 
 // A POS with a webhook endpoint (written to the store: this run's queues are wired as deployed,
 // where the API would refuse a loopback URL).
-secret = (await import('../lib/webhooks/signing.ts')).newEndpointSecret();
+secret = (await import('#webhooks/signing.ts')).newEndpointSecret();
 const tenantId = (await relay.tenantStore.listTenants()).find((t) => t.posVendorNames.includes('LocalPOS'))?.tenantId;
 await webhooks.endpointStore.put({
   id: randomUUID(),

@@ -4,8 +4,8 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deliveryPolicy } from '../lib/webhooks/delivery.ts';
-import { webhookDeadLetterQueueName, webhookQueueName, webhookTable } from '../lib/webhooks/webhook-table.ts';
+import { deliveryPolicy } from '#webhooks/delivery.ts';
+import { webhookDeadLetterQueueName, webhookQueueName, webhookTable } from '#webhooks/webhook-table.ts';
 import type { StageConfig } from './stages.ts';
 
 /**

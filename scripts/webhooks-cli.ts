@@ -11,12 +11,12 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientConfig } from '../functions/shared/aws-client-config.ts';
-import { parseWebhookMessage, sqsWebhookQueue, type WebhookMessage } from '../lib/webhooks/delivery-queue.ts';
-import { createEndpointStore } from '../lib/webhooks/endpoint-store.ts';
-import { buildTransactionEvent } from '../lib/webhooks/events.ts';
-import { createTransactionStore } from '../functions/shared/transaction-store.ts';
-import { webhookDeadLetterQueueName, webhookQueueName } from '../lib/webhooks/webhook-table.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { parseWebhookMessage, sqsWebhookQueue, type WebhookMessage } from '#webhooks/delivery-queue.ts';
+import { createEndpointStore } from '#webhooks/endpoint-store.ts';
+import { buildTransactionEvent } from '#webhooks/events.ts';
+import { createTransactionStore } from '#transactions/transaction-store.ts';
+import { webhookDeadLetterQueueName, webhookQueueName } from '#webhooks/webhook-table.ts';
 import type { CliIo } from './tenant-cli.ts';
 
 export const webhooksUsage = `Usage: npm run tenant -- webhooks <command> <target>

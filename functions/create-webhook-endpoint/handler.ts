@@ -3,15 +3,15 @@
  * only time the signing secret is shown.
  */
 import { randomUUID } from 'node:crypto';
-import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { parseOrThrow } from '../shared/validation.ts';
-import { createEndpointRequest, tooManyEndpoints, urlRefused } from '../../lib/webhooks/endpoint-api.ts';
-import { maxEndpointsPerTenant, publicEndpoint, type WebhookEndpoint } from '../../lib/webhooks/endpoint-store.ts';
-import { webhookEventTypes } from '../../lib/webhooks/events.ts';
-import { newEndpointSecret } from '../../lib/webhooks/signing.ts';
-import { checkWebhookUrl } from '../../lib/webhooks/url-policy.ts';
-import { endpointStore, requireWebhooksTable, urlPolicy } from '../../lib/webhooks/webhooks-runtime.ts';
+import { httpHandler, jsonResponse, type JsonEvent } from '#http/middy-stack.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { parseOrThrow } from '#http/validation.ts';
+import { createEndpointRequest, tooManyEndpoints, urlRefused } from '#webhooks/endpoint-api.ts';
+import { maxEndpointsPerTenant, publicEndpoint, type WebhookEndpoint } from '#webhooks/endpoint-store.ts';
+import { webhookEventTypes } from '#webhooks/events.ts';
+import { newEndpointSecret } from '#webhooks/signing.ts';
+import { checkWebhookUrl } from '#webhooks/url-policy.ts';
+import { endpointStore, requireWebhooksTable, urlPolicy } from '#webhooks/webhooks-runtime.ts';
 
 export async function createWebhookEndpoint(event: JsonEvent) {
   const request = parseOrThrow(createEndpointRequest, event.body);

@@ -1,9 +1,9 @@
 /** DELETE /webhook-endpoints/{endpointId}: stops deliveries to it, retries under way included. */
-import { httpHandler, type ApiEvent } from '../shared/http.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { parseOrThrow } from '../shared/validation.ts';
-import { endpointIdSchema, endpointNotFound } from '../../lib/webhooks/endpoint-api.ts';
-import { endpointStore, requireWebhooksTable } from '../../lib/webhooks/webhooks-runtime.ts';
+import { httpHandler, type ApiEvent } from '#http/middy-stack.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { parseOrThrow } from '#http/validation.ts';
+import { endpointIdSchema, endpointNotFound } from '#webhooks/endpoint-api.ts';
+import { endpointStore, requireWebhooksTable } from '#webhooks/webhooks-runtime.ts';
 
 export async function deleteWebhookEndpoint(event: ApiEvent) {
   const id = parseOrThrow(endpointIdSchema, event.pathParameters?.endpointId, 'endpointId');

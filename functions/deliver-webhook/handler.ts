@@ -4,9 +4,9 @@
  * worker could not even handle is reported back, for SQS to retry and finally dead-letter.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger } from '../shared/runtime.ts';
-import { parseWebhookMessage } from '../../lib/webhooks/delivery-queue.ts';
-import { deliveryWorker } from '../../lib/webhooks/webhooks-runtime.ts';
+import { logger } from '#runtime/container.ts';
+import { parseWebhookMessage } from '#webhooks/delivery-queue.ts';
+import { deliveryWorker } from '#webhooks/webhooks-runtime.ts';
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];

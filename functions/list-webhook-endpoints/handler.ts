@@ -1,8 +1,8 @@
 /** GET /webhook-endpoints: the tenant's endpoints, without their secrets. */
-import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { publicEndpoint } from '../../lib/webhooks/endpoint-store.ts';
-import { endpointStore, requireWebhooksTable } from '../../lib/webhooks/webhooks-runtime.ts';
+import { httpHandler, jsonResponse, type ApiEvent } from '#http/middy-stack.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { publicEndpoint } from '#webhooks/endpoint-store.ts';
+import { endpointStore, requireWebhooksTable } from '#webhooks/webhooks-runtime.ts';
 
 export async function listWebhookEndpoints(event: ApiEvent) {
   const tenant = requireTenant(event);

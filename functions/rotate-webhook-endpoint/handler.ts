@@ -2,13 +2,13 @@
  * POST /webhook-endpoints/{endpointId}/rotate-secret: a new signing secret, shown once. For 24 h
  * each delivery carries a signature under the previous secret too, so receivers can switch over.
  */
-import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { parseOrThrow } from '../shared/validation.ts';
-import { endpointIdSchema, endpointNotFound } from '../../lib/webhooks/endpoint-api.ts';
-import { publicEndpoint } from '../../lib/webhooks/endpoint-store.ts';
-import { newEndpointSecret } from '../../lib/webhooks/signing.ts';
-import { endpointStore, requireWebhooksTable } from '../../lib/webhooks/webhooks-runtime.ts';
+import { httpHandler, jsonResponse, type ApiEvent } from '#http/middy-stack.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { parseOrThrow } from '#http/validation.ts';
+import { endpointIdSchema, endpointNotFound } from '#webhooks/endpoint-api.ts';
+import { publicEndpoint } from '#webhooks/endpoint-store.ts';
+import { newEndpointSecret } from '#webhooks/signing.ts';
+import { endpointStore, requireWebhooksTable } from '#webhooks/webhooks-runtime.ts';
 
 export async function rotateWebhookEndpoint(event: ApiEvent) {
   const id = parseOrThrow(endpointIdSchema, event.pathParameters?.endpointId, 'endpointId');

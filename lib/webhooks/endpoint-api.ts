@@ -1,6 +1,6 @@
 /** What the webhook endpoint routes share: the request schema, the endpoint id and the 404. */
 import * as z from 'zod/mini';
-import { problems, RelayProblem } from '../../functions/shared/problem.ts';
+import { problems, RelayProblem } from '#http/problem.ts';
 import { webhookEventTypes } from './events.ts';
 import { maxUrlLength } from './url-policy.ts';
 

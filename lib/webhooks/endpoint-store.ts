@@ -4,7 +4,7 @@
  * secret once, when it is created.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../../functions/shared/conditional-write.ts';
+import { isConditionFailure } from '#runtime/conditional-write.ts';
 import type { WebhookEvent, WebhookEventType } from './events.ts';
 import { eventRetentionDays, webhookTable } from './webhook-table.ts';
 

@@ -3,8 +3,8 @@
  * GET /transactions/{id} returns it at that moment.
  */
 import { createHash } from 'node:crypto';
-import { toResource, type TransactionResource } from '../../functions/shared/transaction-resource.ts';
-import type { TransactionRecord } from '../../functions/shared/transaction-store.ts';
+import { toResource, type TransactionResource } from '#transactions/transaction-resource.ts';
+import type { TransactionRecord } from '#transactions/transaction-store.ts';
 
 export const webhookEventTypes = ['transaction.completed', 'transaction.unknown', 'transaction.delayed'] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];

@@ -5,10 +5,10 @@
  * webhooks-runtime.ts; locally it attaches itself to `localWebhookQueue`.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientConfig } from '../../functions/shared/aws-client-config.ts';
-import { RuntimeEnv } from '../../functions/shared/runtime-config.ts';
-import { logger } from '../../functions/shared/runtime.ts';
-import type { TransactionRecord } from '../../functions/shared/transaction-store.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
+import { logger } from '#runtime/container.ts';
+import type { TransactionRecord } from '#transactions/transaction-store.ts';
 import { inProcessWebhookQueue, sqsWebhookQueue, type WebhookQueue } from './delivery-queue.ts';
 import { buildTransactionEvent } from './events.ts';
 

@@ -1,14 +1,14 @@
 /**
  * What the webhook functions build once per container, configured only by their environment
- * (functions/shared/runtime-config.ts): the endpoint store, the URL policy and the delivery
+ * (lib/runtime/runtime-config.ts): the endpoint store, the URL policy and the delivery
  * worker. In local runs the worker consumes the in-process queue the publisher fills.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../../functions/shared/aws-client-config.ts';
-import { problems } from '../../functions/shared/problem.ts';
-import { RuntimeEnv } from '../../functions/shared/runtime-config.ts';
-import { logger, positiveNumber } from '../../functions/shared/runtime.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { problems } from '#http/problem.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
+import { logger, positiveNumber } from '#runtime/container.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
 import { createEndpointStore } from './endpoint-store.ts';
 import { inProcessDelivery, localWebhookQueue, webhookQueue } from './publisher.ts';

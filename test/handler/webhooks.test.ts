@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
-import { verifyRelaySignature } from '../../lib/webhooks/signing.ts';
+import { verifyRelaySignature } from '#webhooks/signing.ts';
 import { call, expectProblem, type RelayAnswer } from '../support/relay-client.ts';
 import { createTransaction, getTransaction, pairedRegister, waitForFinal } from '../support/transactions.ts';
 

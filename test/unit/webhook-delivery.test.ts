@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { deliveryPolicy, postEvent, retryDelayMs } from '../../lib/webhooks/delivery.ts';
-import type { DeliveryMessage, WebhookMessage, WebhookQueue } from '../../lib/webhooks/delivery-queue.ts';
-import { createDeliveryWorker } from '../../lib/webhooks/delivery-worker.ts';
-import type { EndpointStore, WebhookEndpoint } from '../../lib/webhooks/endpoint-store.ts';
-import type { WebhookEvent } from '../../lib/webhooks/events.ts';
-import { verifyRelaySignature } from '../../lib/webhooks/signing.ts';
+import { deliveryPolicy, postEvent, retryDelayMs } from '#webhooks/delivery.ts';
+import type { DeliveryMessage, WebhookMessage, WebhookQueue } from '#webhooks/delivery-queue.ts';
+import { createDeliveryWorker } from '#webhooks/delivery-worker.ts';
+import type { EndpointStore, WebhookEndpoint } from '#webhooks/endpoint-store.ts';
+import type { WebhookEvent } from '#webhooks/events.ts';
+import { verifyRelaySignature } from '#webhooks/signing.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
-import { newEndpointSecret, signatureFor, verifyRelaySignature } from '../../lib/webhooks/signing.ts';
+import { newEndpointSecret, signatureFor, verifyRelaySignature } from '#webhooks/signing.ts';
 
 const body = '{"id":"evt_1","type":"transaction.completed"}';
 const secret = 'whsec_current';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { isPublicAddress } from '../../lib/webhooks/address-policy.ts';
-import { checkWebhookUrl, type Resolver } from '../../lib/webhooks/url-policy.ts';
+import { isPublicAddress } from '#webhooks/address-policy.ts';
+import { checkWebhookUrl, type Resolver } from '#webhooks/url-policy.ts';
 
 const resolving = (answers: Record<string, readonly string[]>): Resolver => async (host) => {
   const found = answers[host];
