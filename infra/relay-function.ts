@@ -12,6 +12,7 @@ import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import type { StageConfig } from './stages.ts';
 import type { TenantsTable } from './tenants-table.ts';
 import type { TransactionsTable } from './transactions-table.ts';
+import type { WebhookDelivery } from './webhook-delivery.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -159,6 +160,29 @@ export class RelayFunction extends NodejsFunction {
     this.addEnvironment(RuntimeEnv.pollQueueUrl, queue.queueUrl);
     this.addEnvironment(RuntimeEnv.poller, 'sqs');
     this.addEnvironment(RuntimeEnv.pollIntervalMs, String(this.config.pollIntervalMs));
+  }
+
+  /**
+   * Lets the function manage webhook endpoints and deliver events: exactly the item actions of the
+   * endpoint store on exactly the webhooks table.
+   */
+  useWebhookEndpoints(webhooks: WebhookDelivery): void {
+    this.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], webhooks.table.tableArn);
+    this.addEnvironment(RuntimeEnv.webhooksTable, webhooks.tablePlainName);
+  }
+
+  /**
+   * Lets the function queue webhook messages (`sqs:SendMessage` on the delivery queue); the
+   * consumer also dead-letters deliveries itself, so it may send to the dead-letter queue too.
+   */
+  useWebhookQueue(webhooks: WebhookDelivery, options: { deadLetters: boolean }): void {
+    this.allow(['sqs:SendMessage'], webhooks.queue.queueArn);
+    this.addEnvironment(RuntimeEnv.webhookQueueUrl, webhooks.queue.queueUrl);
+    this.addEnvironment(RuntimeEnv.webhookDelivery, 'sqs');
+    if (options.deadLetters) {
+      this.allow(['sqs:SendMessage'], webhooks.deadLetterQueue.queueArn);
+      this.addEnvironment(RuntimeEnv.webhookDeadLetterQueueUrl, webhooks.deadLetterQueue.queueUrl);
+    }
   }
 
   /**

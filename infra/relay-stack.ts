@@ -26,6 +26,7 @@ import type { StageConfig } from './stages.ts';
 import { TenantsTable } from './tenants-table.ts';
 import { TransactionsTable } from './transactions-table.ts';
 import { wafRateLimitBounds, WebFirewall } from './web-firewall.ts';
+import { WebhookDelivery } from './webhook-delivery.ts';
 
 type Need = RelayRoute['needs'][number];
 
@@ -65,6 +66,8 @@ export class RelayStack extends Stack {
   /** Only on stages whose config enables WAF. */
   readonly webFirewall?: WebFirewall;
   readonly pollQueue: PollQueue;
+  /** Webhook endpoints table, delivery queue, dead-letter queue and alarm. */
+  readonly webhooks: WebhookDelivery;
   /** Every function of the stage, by handler folder (routes, workers and the authorizer). */
   readonly functions: Readonly<Record<string, RelayFunction>>;
 
@@ -161,6 +164,7 @@ export class RelayStack extends Stack {
     this.transactionsTable = new TransactionsTable(this, 'Transactions', { config });
     this.tenantsTable = new TenantsTable(this, 'Tenants', { config });
     this.pollQueue = new PollQueue(this, 'PollQueue', { config });
+    this.webhooks = new WebhookDelivery(this, 'Webhooks', { config });
 
     const functions: Record<string, RelayFunction> = {};
     // Each need of a route or worker is one binder: the function gets that access and nothing else.
@@ -184,6 +188,13 @@ export class RelayStack extends Stack {
             break;
           case 'poll-queue':
             fn.usePollQueue(this.pollQueue.queue);
+            break;
+          case 'webhooks':
+            fn.useWebhookEndpoints(this.webhooks);
+            break;
+          case 'webhook-queue':
+            // Only the delivery worker (which also manages endpoints' deliveries) dead-letters.
+            fn.useWebhookQueue(this.webhooks, { deadLetters: needs.includes('webhooks') });
             break;
           default:
             throw new Error(`Function ${handler} needs "${need satisfies never}", which the stack cannot provide.`);
@@ -256,16 +267,19 @@ export class RelayStack extends Stack {
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
 
-    // The poll queue is the only trigger a worker can have, and two consumers would split its
-    // messages: exactly one worker, sized by the queue (see PollQueue for the batch size).
+    // Each queue has exactly one consumer (two would split its messages): the poll worker and the
+    // webhook delivery worker, each sized by its queue.
     const workers: readonly { handler: string; needs: readonly Need[] }[] = relayWorkers;
-    const [pollWorker, ...otherWorkers] = workers;
-    if (!pollWorker || otherWorkers.length > 0 || !pollWorker.needs.includes('poll-queue')) {
+    const [pollWorker, webhookWorker, ...otherWorkers] = workers;
+    if (!pollWorker || !webhookWorker || otherWorkers.length > 0 || !pollWorker.needs.includes('poll-queue') || !webhookWorker.needs.includes('webhooks')) {
       throw new Error(
-        `The relay needs exactly one worker, consuming the poll queue (needs "poll-queue"); got ${JSON.stringify(workers.map((w) => w.handler))}.`,
+        `The relay needs exactly two workers, the poll worker (needs "poll-queue") and the webhook worker (needs "webhooks"); got ${JSON.stringify(workers.map((w) => w.handler))}.`,
       );
     }
     addFunction(pollWorker.handler, pollWorker.needs, { timeoutSeconds: this.pollQueue.timing.timeoutSeconds }).addEventSource(this.pollQueue.eventSource());
+    addFunction(webhookWorker.handler, webhookWorker.needs, { timeoutSeconds: this.webhooks.timing.timeoutSeconds, callsSmartConnect: false }).addEventSource(
+      this.webhooks.eventSource(),
+    );
     this.functions = functions;
 
     // A stable output name for scripts and integration tests (RestApi's own Endpoint output has a hashed id).

@@ -9,7 +9,7 @@ import { RuntimeEnv, type Stage } from '#runtime/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './stand-ins/ssm.ts';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './stand-ins/dynamodb.ts';
+import { startDynamoStandIn, transactionTableDefinition, webhookTableDefinition, type DynamoStandIn } from './stand-ins/dynamodb.ts';
 import { allowPolicy, bearerToken, createAuthorizer, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { parseApiKey } from '#tenants/api-keys.ts';
 import { toAuthorizerContext } from '#tenants/tenant-context.ts';
@@ -74,7 +74,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   trustSimulatorCa();
   const tableName = `smartconnect-relay-${stage}-transactions`;
   // The kept tables first: a folder another run holds is refused before any port is taken.
-  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName)], { path: options.dynamoPath });
+  const webhooksTableName = `smartconnect-relay-${stage}-webhooks`;
+  const dynamo = await startDynamoStandIn([transactionTableDefinition(tableName), webhookTableDefinition(webhooksTableName)], { path: options.dynamoPath });
   let simulator: Simulator | undefined;
   let ssm: SsmStandIn;
   const parameterName = `/smartconnect/${stage}/environment`;
@@ -92,6 +93,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     [RuntimeEnv.transactionsTable]: tableName,
     // The same poll step as the SQS worker, run on timers in this process.
     [RuntimeEnv.poller]: 'in-process',
+    // Webhooks go out from this process too, with compressed back-off, also to loopback URLs.
+    [RuntimeEnv.webhookDelivery]: 'in-process',
+    [RuntimeEnv.webhooksTable]: webhooksTableName,
     [RuntimeEnv.corsAllowedOrigins]: (options.corsAllowedOrigins ?? []).join(','),
     AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -137,6 +141,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       await relay.close();
       // Polls under way finish before the stand-ins go: dynalite throws if written to once closed.
       await (await import('#transactions/transactions-runtime.ts')).stopInProcessPoller();
+      await (await import('#webhooks/webhooks-runtime.ts')).stopInProcessWebhooks();
       await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };

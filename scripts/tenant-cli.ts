@@ -113,6 +113,7 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
   const err = (text: string) => io.stderr.write(`${text}\n`);
   let close = () => {};
   let describeTarget: ((error: unknown) => string | undefined) | undefined;
+  if (argv[0] === 'webhooks') return (await import('./webhooks-cli.ts')).runWebhooksCli(argv.slice(1), io);
   try {
     const { values, positionals } = parse(argv);
     if (values.help) {

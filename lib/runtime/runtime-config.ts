@@ -28,6 +28,15 @@ export const RuntimeEnv = {
   tenantsTable: 'TENANTS_TABLE',
   /** Browser origins allowed to call the API, comma-separated (empty: no CORS). */
   corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS',
+  /** DynamoDB table of webhook endpoints and sent events (lib/webhooks/webhook-table.ts). */
+  webhooksTable: 'WEBHOOKS_TABLE',
+  /** SQS queue URL of webhook deliveries, and of its dead-letter queue. */
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
+  webhookDeadLetterQueueUrl: 'WEBHOOK_DEAD_LETTER_QUEUE_URL',
+  /** `sqs` (deployed) or `in-process` (npm start and tests only: also allows loopback endpoints). */
+  webhookDelivery: 'RELAY_WEBHOOK_DELIVERY',
+  /** In-process delivery only: factor applied to the retry back-off (default 0.01, 100x faster). */
+  webhookBackoffScale: 'WEBHOOK_BACKOFF_SCALE',
 } as const;
 
 export type Stage = 'dev' | 'prod';
@@ -36,7 +45,8 @@ export const defaults = {
   environmentCacheSeconds: 300,
   smartConnectTimeoutMs: 8_000,
   transactionRetentionDays: 90,
-  pollIntervalMs: 3_000,
+  // SmartConnect's minimum: the outcome is known (and pushed) as soon as the pacing allows.
+  pollIntervalMs: 2_000,
   smartConnectTokenTtlSeconds: 900,
 } as const;
 

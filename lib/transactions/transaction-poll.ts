@@ -46,6 +46,8 @@ export interface TransactionPollOptions {
   readonly log?: (message: string, attributes: Record<string, unknown>) => void;
   /** A transaction the relay could not resolve: log it at ERROR and count it. */
   readonly onUnresolved?: (event: UnresolvedEvent) => void;
+  /** Told of each stored state a POS is notified of (final, UNKNOWN, first DELAYED); must not throw. */
+  readonly onEvent?: (record: TransactionRecord) => Promise<void>;
 }
 
 const maxBackoffMs = 30_000;
@@ -61,6 +63,7 @@ export function createTransactionPoller(options: TransactionPollOptions) {
   const notFoundLimit = options.notFoundLimit ?? 3;
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => undefined);
+  const onEvent = options.onEvent ?? (async () => undefined);
   const iso = (ms: number) => new Date(ms).toISOString();
   /** The last moment a transaction may still be pending. */
   const deadlineOf = (record: TransactionRecord) => record.createdAtMs + tokenTtlMs + sendDeadlineMs;
@@ -71,6 +74,7 @@ export function createTransactionPoller(options: TransactionPollOptions) {
     // Released only once final: until then SmartConnect would only answer "device is busy".
     if (updated) await store.releaseRegisterLock(record.tenantId, record.request, record.id);
     log('transaction final', { transactionId: record.id, status: changes.lifecycle, outcome: changes.outcome });
+    if (updated) await onEvent(updated); // webhooks: a final outcome or UNKNOWN, once stored
     return updated;
   }
 
@@ -111,7 +115,8 @@ export function createTransactionPoller(options: TransactionPollOptions) {
           return { done: true };
         }
         if (seen.status !== record.lifecycle || record.consecutiveErrors > 0 || record.notFoundCount) {
-          await store.transition(id, active, { lifecycle: seen.status, consecutiveErrors: 0, notFoundCount: 0, pollCount, updatedAt: iso(now()) });
+          const updated = await store.transition(id, active, { lifecycle: seen.status, consecutiveErrors: 0, notFoundCount: 0, pollCount, updatedAt: iso(now()) });
+          if (updated && seen.status === 'DELAYED' && record.lifecycle !== 'DELAYED') await onEvent(updated); // webhooks: first DELAYED
         }
         return capped(record, pollIntervalMs);
       }

@@ -29,6 +29,8 @@ export interface TransactionServiceOptions {
   readonly log?: (message: string, attributes: Record<string, unknown>) => void;
   /** A transaction that ended UNKNOWN: logged at ERROR and counted by the runtime. */
   readonly onUnresolved?: (event: UnresolvedEvent) => void;
+  /** Told of each stored state a POS is notified of (final, UNKNOWN, first DELAYED); must not throw. */
+  readonly onEvent?: (record: TransactionRecord) => Promise<void>;
 }
 
 export type CreateResult = { readonly replayed: boolean; readonly record: TransactionRecord };
@@ -44,7 +46,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
   const log = options.log ?? (() => undefined);
   const iso = (ms: number) => new Date(ms).toISOString();
   const inFlightWaitMs = options.inFlightWaitMs ?? Math.min(sendDeadlineMs, maxInFlightWaitMs);
-  const poller = createTransactionPoller({ store, smartConnect, scheduler, pollIntervalMs, tokenTtlMs, sendDeadlineMs, now, log, onUnresolved: options.onUnresolved });
+  const poller = createTransactionPoller({ store, smartConnect, scheduler, pollIntervalMs, tokenTtlMs, sendDeadlineMs, now, log, onUnresolved: options.onUnresolved, onEvent: options.onEvent });
 
   /**
    * Ends a create that produced no transaction (SmartConnect refused it, nothing could be sent,

@@ -14,6 +14,7 @@ import { summariseError } from '#runtime/error-summary.ts';
 import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from '#runtime/container.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
+import { publishTransactionEvent } from '#webhooks/publisher.ts';
 
 const env = process.env;
 const smartConnectTimeoutMs = positiveNumber(env[RuntimeEnv.smartConnectTimeoutMs], defaults.smartConnectTimeoutMs);
@@ -58,6 +59,7 @@ export const transactions = createTransactionService({
     logger.error('transaction unresolved: ended UNKNOWN', { ...event });
     void countUnresolved(event.reason);
   },
+  onEvent: publishTransactionEvent,
 });
 inProcess?.start(transactions.deliverPoll);
 

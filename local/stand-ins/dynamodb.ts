@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { transactionTable } from '#transactions/transaction-table.ts';
+import { webhookTable } from '#webhooks/webhook-table.ts';
 
 // dynalite and level are CommonJS without types here.
 const require = createRequire(import.meta.url);
@@ -50,6 +51,23 @@ export function transactionTableDefinition(tableName: string): CreateTableComman
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+    ],
+  };
+}
+
+/** The webhooks table as deployed (infra/webhook-delivery.ts builds it from the same `webhookTable`). */
+export function webhookTableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey } = webhookTable;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
   };
 }

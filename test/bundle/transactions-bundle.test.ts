@@ -29,12 +29,14 @@ afterAll(async () => {
 });
 
 const queueUrl = () => `${sqs.endpoint}/000000000000/smartconnect-relay-dev-polls`;
+const webhookQueueUrl = () => `${sqs.endpoint}/000000000000/smartconnect-relay-dev-webhooks`;
 const env = () => ({
   AWS_ENDPOINT_URL_SSM: ssm.endpoint,
   AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   AWS_ENDPOINT_URL_SQS: sqs.endpoint,
   // In the template this is a reference to the queue; the stand-in's URL takes its place.
   [RuntimeEnv.pollQueueUrl]: queueUrl(),
+  [RuntimeEnv.webhookQueueUrl]: webhookQueueUrl(),
   NODE_EXTRA_CA_CERTS: fileURLToPath(simulatorCaPath),
 });
 const http = (method: string, path: string, extra: object) => ({
@@ -55,7 +57,7 @@ test('create → poll message → worker → GET, on the synthesized bundles', a
   const created = await invokeBundle(fn('CreateTransactionFunction'), createEvent, env());
   expect(created.statusCode).toBe(202);
   const { id } = JSON.parse(created.body) as { id: string };
-  expect(sqs.sent).toEqual([{ queueUrl: queueUrl(), body: JSON.stringify({ transactionId: id }), delaySeconds: 3 }]);
+  expect(sqs.sent).toEqual([{ queueUrl: queueUrl(), body: JSON.stringify({ transactionId: id }), delaySeconds: 2 }]);
 
   // A second container, the same key: the same transaction and no second POST.
   const replay = await invokeBundle(fn('CreateTransactionFunction'), createEvent, env());
@@ -65,6 +67,11 @@ test('create → poll message → worker → GET, on the synthesized bundles', a
   await new Promise((resolve) => setTimeout(resolve, 300));
   const worker = await invokeBundle(fn('PollTransactionFunction'), { Records: [{ messageId: 'm-1', body: sqs.sent[0]!.body }] }, env());
   expect(worker).toEqual({ batchItemFailures: [] });
+  // The stored outcome is published for webhook delivery: one fan-out message, no delay.
+  const published = sqs.sent.filter((m) => m.queueUrl === webhookQueueUrl());
+  expect(published.map((m) => [JSON.parse(m.body).kind, JSON.parse(m.body).event.type, JSON.parse(m.body).event.data.transaction.id, m.delaySeconds])).toEqual([
+    ['fan-out', 'transaction.completed', id, 0],
+  ]);
 
   const read = await invokeBundle(fn('GetTransactionFunction'), http('GET', `/transactions/${id}`, { resource: '/transactions/{transactionId}', pathParameters: { transactionId: id }, body: null }), env());
   expect(read.statusCode).toBe(200);

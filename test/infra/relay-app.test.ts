@@ -14,7 +14,9 @@ import { minimumPollIntervalMs, RuntimeEnv, type Stage } from '#runtime/runtime-
 import { authProblems, unauthorizedProblem } from '#tenants/tenant-context.ts';
 import { tenantTable, tenantTableDefinition } from '#tenants/tenant-table.ts';
 import { transactionTable } from '#transactions/transaction-table.ts';
-import { transactionTableDefinition } from '../../local/stand-ins/dynamodb.ts';
+import { transactionTableDefinition, webhookTableDefinition } from '../../local/stand-ins/dynamodb.ts';
+import { deliveryPolicy } from '#webhooks/delivery.ts';
+import { webhookTable } from '#webhooks/webhook-table.ts';
 import { gatewayProblems, quotaRetryAfterSeconds } from '../../infra/gateway-problems.ts';
 import { defineRelayApp, type RelayApp } from '../../infra/relay-app.ts';
 import { RelayStack } from '../../infra/relay-stack.ts';
@@ -81,17 +83,32 @@ const readParameter = on('parameter', 'ssm:GetParameter');
 const readTransactions = { ...on('table', 'dynamodb:GetItem'), ...on('byRegister index', 'dynamodb:Query') };
 const writeTransactions = on('table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
 const schedulePolls = on('poll queue', 'sqs:SendMessage');
+const publishWebhooks = on('webhook queue', 'sqs:SendMessage');
+const webhookEndpoints = on('webhooks table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+/** Each action with the union of the resources the parts grant it on. */
+const merge = (...parts: Permissions[]): Permissions => {
+  const merged: Permissions = {};
+  for (const part of parts) for (const [action, resources] of Object.entries(part)) merged[action] = [...new Set([...(merged[action] ?? []), ...resources])].sort();
+  return merged;
+};
 const readTenants = on('tenants table', 'dynamodb:GetItem');
 // What the SQS event source grants its consumer.
 const consumePolls = on('poll queue', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+const consumeWebhooks = on('webhook queue', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
 
 /** Least privilege, written out per function: each action with the resources it may touch. */
 const expectedPermissions: Record<string, Permissions> = {
   'pair-register': { ...ownLogs, ...readParameter },
-  'create-transaction': { ...ownLogs, ...readParameter, ...writeTransactions, ...schedulePolls },
+  'create-transaction': merge(ownLogs, readParameter, writeTransactions, schedulePolls, publishWebhooks),
   'list-transactions': { ...ownLogs, ...readTransactions },
   'get-transaction': { ...ownLogs, ...readTransactions },
-  'poll-transaction': { ...ownLogs, ...writeTransactions, ...schedulePolls, ...consumePolls },
+  'poll-transaction': merge(ownLogs, writeTransactions, schedulePolls, consumePolls, publishWebhooks),
+  'create-webhook-endpoint': { ...ownLogs, ...webhookEndpoints },
+  'list-webhook-endpoints': { ...ownLogs, ...webhookEndpoints },
+  'delete-webhook-endpoint': { ...ownLogs, ...webhookEndpoints },
+  'rotate-webhook-endpoint': { ...ownLogs, ...webhookEndpoints },
+  // The worker dead-letters a delivery itself after 72 h, so it may send to the dead-letter queue too.
+  'deliver-webhook': merge(ownLogs, webhookEndpoints, consumeWebhooks, on('webhook queue', 'sqs:SendMessage'), on('webhook dead letters', 'sqs:SendMessage')),
   health: { ...ownLogs },
   authorize: { ...ownLogs, ...readTenants },
 };
@@ -109,6 +126,9 @@ function permissionsOf(stage: Stage, handler: string): Permissions {
     [JSON.stringify({ 'Fn::Join': ['', [table, `/index/${transactionTable.byRegisterIndex.name}`]] }), 'byRegister index'],
     [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] }), 'poll queue'],
     [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.tenantsTable), 'Arn'] }), 'tenants table'],
+    [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.webhooks.table), 'Arn'] }), 'webhooks table'],
+    [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.webhooks.queue), 'Arn'] }), 'webhook queue'],
+    [JSON.stringify({ 'Fn::GetAtt': [logicalId(stage, stack.webhooks.deadLetterQueue), 'Arn'] }), 'webhook dead letters'],
   ]);
   const permissions: Permissions = {};
   const statements = Object.values(resourcesOf(stage, 'AWS::IAM::Policy'))
@@ -161,10 +181,15 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   });
 
   test('lets only create-transaction and poll-transaction change transactions, and only create-transaction and pair-register read SSM', () => {
-    const withAny = (actions: string[]) => handlers.filter((h) => actions.some((a) => a in permissionsOf(stage, h))).sort();
-    expect(withAny(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])).toEqual(['create-transaction', 'poll-transaction']);
+    const withAny = (actions: string[], on?: string) =>
+      handlers.filter((h) => actions.some((a) => a in permissionsOf(stage, h) && (!on || permissionsOf(stage, h)[a]!.includes(on)))).sort();
+    expect(withAny(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], 'table')).toEqual(['create-transaction', 'poll-transaction']);
     expect(withAny(['ssm:GetParameter'])).toEqual(['create-transaction', 'pair-register']);
-    expect(withAny(['dynamodb:Query'])).toEqual(['get-transaction', 'list-transactions']);
+    expect(withAny(['dynamodb:Query'], 'byRegister index')).toEqual(['get-transaction', 'list-transactions']);
+    // Endpoint secrets: only the webhook functions touch the webhooks table.
+    expect(handlers.filter((h) => Object.values(permissionsOf(stage, h)).some((r) => r.includes('webhooks table'))).sort()).toEqual(
+      ['create-webhook-endpoint', 'delete-webhook-endpoint', 'deliver-webhook', 'list-webhook-endpoints', 'rotate-webhook-endpoint'],
+    );
     // The authorizer reads tenants and nothing else; nothing else reads tenants (the admin CLI writes them with an operator's credentials).
     const readsTenants = handlers.filter((h) => Object.values(permissionsOf(stage, h)).some((resources) => resources.includes('tenants table')));
     expect(readsTenants).toEqual([relayAuthorizer.handler]);
@@ -193,7 +218,13 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
         MemorySize: config.lambdaMemoryMb,
         // API Gateway's functions share the stage timeout; the worker's is sized by its queue, the authorizer's is short.
         Timeout:
-          handler === 'poll-transaction' ? stack.pollQueue.timing.timeoutSeconds : handler === relayAuthorizer.handler ? 5 : config.lambdaTimeoutSeconds,
+          handler === 'poll-transaction'
+            ? stack.pollQueue.timing.timeoutSeconds
+            : handler === 'deliver-webhook'
+              ? stack.webhooks.timing.timeoutSeconds
+              : handler === relayAuthorizer.handler
+                ? 5
+                : config.lambdaTimeoutSeconds,
       });
       expect(logGroups[fn.Properties.LoggingConfig.LogGroup.Ref]).toBeDefined();
     }
@@ -227,13 +258,26 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
       [RuntimeEnv.poller]: 'sqs',
       [RuntimeEnv.pollIntervalMs]: String(config.pollIntervalMs),
     };
+    const webhooksTable = { [RuntimeEnv.webhooksTable]: `smartconnect-relay-${stage}-webhooks` };
+    const publisher = { [RuntimeEnv.webhookQueueUrl]: { Ref: logicalId(stage, stack.webhooks.queue) }, [RuntimeEnv.webhookDelivery]: 'sqs' };
     const expected: Record<string, object> = {
       health: { ...http },
+      'create-webhook-endpoint': { ...http, ...webhooksTable },
+      'list-webhook-endpoints': { ...http, ...webhooksTable },
+      'delete-webhook-endpoint': { ...http, ...webhooksTable },
+      'rotate-webhook-endpoint': { ...http, ...webhooksTable },
+      // No SmartConnect deadline: the delivery worker never calls SmartConnect.
+      'deliver-webhook': {
+        ...common,
+        ...webhooksTable,
+        ...publisher,
+        [RuntimeEnv.webhookDeadLetterQueueUrl]: { Ref: logicalId(stage, stack.webhooks.deadLetterQueue) },
+      },
       'pair-register': { ...http, ...smartConnect },
-      'create-transaction': { ...http, ...smartConnect, ...writer, ...scheduler },
+      'create-transaction': { ...http, ...smartConnect, ...writer, ...scheduler, ...publisher },
       'list-transactions': { ...http, ...reader },
       'get-transaction': { ...http, ...reader },
-      'poll-transaction': { ...base, ...writer, ...scheduler },
+      'poll-transaction': { ...base, ...writer, ...scheduler, ...publisher },
       // No SmartConnect deadline: the authorizer never calls SmartConnect.
       authorize: { ...common, [RuntimeEnv.tenantsTable]: `smartconnect-relay-${stage}-tenants` },
     };
@@ -241,12 +285,12 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
       const fn = functions[logicalId(stage, stack.functions[handler]!)]!;
       expect([handler, fn.Properties.Environment.Variables]).toEqual([handler, expected[handler]]);
     }
-    expect(config).toMatchObject({ transactionRetentionDays: 90, pollIntervalMs: 3000, smartConnectTokenTtlSeconds: 900 });
+    expect(config).toMatchObject({ transactionRetentionDays: 90, pollIntervalMs: 2000, smartConnectTokenTtlSeconds: 900 });
   });
 
   test('keeps transactions in one on-demand table shaped like the local stand-in, with TTL, PITR and KMS encryption', () => {
     expect(resourcesOf(stage, 'AWS::DynamoDB::Table')).toEqual({});
-    expect(Object.keys(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable'))).toHaveLength(2);
+    expect(Object.keys(resourcesOf(stage, 'AWS::DynamoDB::GlobalTable'))).toHaveLength(3);
     const name = `smartconnect-relay-${stage}-transactions`;
     const table = tableNamed(stage, name);
     const local = transactionTableDefinition(name);
@@ -318,7 +362,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   test('polls through an encrypted, TLS-only queue whose failures go to a dead-letter queue', () => {
     const stack = relay.stacks[stage];
     const queues = resourcesOf(stage, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    expect(Object.keys(queues)).toHaveLength(4);
     const pollQueueId = logicalId(stage, stack.pollQueue.queue);
     const deadLetterId = logicalId(stage, stack.pollQueue.deadLetterQueue);
     const { timing } = stack.pollQueue;
@@ -350,7 +394,9 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   test('feeds the worker one poll at a time, reporting failed items, with timeouts that fit the SmartConnect deadline and token', () => {
     const stack = relay.stacks[stage];
     const { timing } = stack.pollQueue;
-    const mapping = only(Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')));
+    const mapping = only(
+      Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === logicalId(stage, stack.functions['poll-transaction']!)),
+    );
     expect(mapping.Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] },
       FunctionName: { Ref: logicalId(stage, stack.functions['poll-transaction']!) },
@@ -370,13 +416,83 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
 
   test('alarms as soon as the dead-letter queue holds a message', () => {
     const stack = relay.stacks[stage];
-    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')));
+    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties.AlarmName.endsWith('-poll-dead-letters')));
     expect(alarm.Properties).toMatchObject({
       AlarmName: `smartconnect-relay-${stage}-poll-dead-letters`,
       AlarmDescription: expect.stringContaining('PENDING'),
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.deadLetterQueue), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('keeps webhook endpoints and sent events in an on-demand table shaped like the local stand-in, with TTL, PITR and KMS encryption', () => {
+    const name = `smartconnect-relay-${stage}-webhooks`;
+    const table = tableNamed(stage, name);
+    const local = webhookTableDefinition(name);
+    expect({
+      TableName: table.Properties.TableName,
+      BillingMode: table.Properties.BillingMode,
+      AttributeDefinitions: table.Properties.AttributeDefinitions,
+      KeySchema: table.Properties.KeySchema,
+    }).toEqual(local);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: webhookTable.ttlAttribute, Enabled: true });
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(only(table.Properties.Replicas as Record<string, any>[])).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: stage === 'prod',
+    });
+  });
+
+  test('delivers webhooks from an encrypted, TLS-only queue with a dead-letter queue, one message per invocation', () => {
+    const stack = relay.stacks[stage];
+    const { timing } = stack.webhooks;
+    const queues = resourcesOf(stage, 'AWS::SQS::Queue');
+    const queueId = logicalId(stage, stack.webhooks.queue);
+    const deadLetterId = logicalId(stage, stack.webhooks.deadLetterQueue);
+    expect(queues[queueId]!.Properties).toEqual({
+      QueueName: `smartconnect-relay-${stage}-webhooks`,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: timing.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: 5 },
+      Tags: expect.anything(),
+    });
+    expect(queues[deadLetterId]!.Properties).toEqual({
+      QueueName: `smartconnect-relay-${stage}-webhook-dead-letters`,
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+      Tags: expect.anything(),
+    });
+    const worker = stack.functions['deliver-webhook']!;
+    const mapping = only(Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === logicalId(stage, worker)));
+    expect(mapping.Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: logicalId(stage, worker) },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      Tags: expect.anything(),
+    });
+    const fn = resourcesOf(stage, 'AWS::Lambda::Function')[logicalId(stage, worker)]!;
+    // The 10 s delivery deadline fits, and SQS waits six function timeouts before redelivering.
+    expect(fn.Properties.Timeout * 1000).toBeGreaterThan(deliveryPolicy.timeoutMs);
+    expect(queues[queueId]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+  });
+
+  test('alarms as soon as a webhook delivery is dead-lettered', () => {
+    const stack = relay.stacks[stage];
+    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties.AlarmName.endsWith('-webhook-dead-letters')));
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: `smartconnect-relay-${stage}-webhook-dead-letters`,
+      AlarmDescription: expect.stringContaining('webhooks redrive'),
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stage, stack.webhooks.deadLetterQueue), 'QueueName'] } }],
       Statistic: 'Maximum',
       Period: 60,
       EvaluationPeriods: 1,
