@@ -15,6 +15,12 @@ import { rawRequest, spawnLocalStart, startLocal, stop, type RunningLocalStart }
 jest.setTimeout(60_000);
 
 const stateDir = mkdtempSync(join(tmpdir(), 'relay-malformed-'));
+const scratch: string[] = [];
+const scratchDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+};
 let run: RunningLocalStart;
 let auth: string;
 
@@ -25,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stop(run);
-  rmSync(stateDir, { recursive: true, force: true });
+  for (const dir of [stateDir, ...scratch]) rmSync(dir, { recursive: true, force: true });
 });
 
 const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${headers}\r\n`;
@@ -108,8 +114,8 @@ describe('start-up mistakes: one clear line, exit 1, no stack trace', () => {
   };
 
   test('PORT that is not a port number', async () => {
-    expectRefusal(await refuses({ PORT: 'abc', RELAY_STATE_DIR: mkdtempSync(join(tmpdir(), 'relay-refuse-')) }), /PORT=abc/);
-    expectRefusal(await refuses({ PORT: '70000', RELAY_STATE_DIR: mkdtempSync(join(tmpdir(), 'relay-refuse-')) }), /PORT=70000/);
+    expectRefusal(await refuses({ PORT: 'abc', RELAY_STATE_DIR: scratchDir('relay-refuse-') }), /PORT=abc/);
+    expectRefusal(await refuses({ PORT: '70000', RELAY_STATE_DIR: scratchDir('relay-refuse-') }), /PORT=70000/);
   });
 
   test('a port already in use', async () => {
@@ -117,7 +123,7 @@ describe('start-up mistakes: one clear line, exit 1, no stack trace', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
     try {
-      expectRefusal(await refuses({ PORT: String(port), RELAY_STATE_DIR: mkdtempSync(join(tmpdir(), 'relay-refuse-')) }), new RegExp(`port ${port} is in use`));
+      expectRefusal(await refuses({ PORT: String(port), RELAY_STATE_DIR: scratchDir('relay-refuse-') }), new RegExp(`port ${port} is in use`));
     } finally {
       blocker.close();
     }
@@ -129,23 +135,21 @@ describe('start-up mistakes: one clear line, exit 1, no stack trace', () => {
   });
 
   test('a corrupt state file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relay-corrupt-'));
+    const dir = scratchDir('relay-corrupt-');
     writeFileSync(join(dir, 'simulator.json'), '{"version":1,"pairing":');
     expectRefusal(await refuses({ PORT: '0', RELAY_STATE_DIR: dir }), /simulator\.json is not valid JSON.*--fresh/);
     writeFileSync(join(dir, 'relay.json'), 'not json');
     expectRefusal(await refuses({ PORT: '0', RELAY_STATE_DIR: dir }), /relay\.json is not a version 1 relay state file/);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('a state folder that is a file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relay-notdir-'));
+    const dir = scratchDir('relay-notdir-');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'file'), '');
     expectRefusal(await refuses({ PORT: '0', RELAY_STATE_DIR: join(dir, 'file') }), /cannot be used/);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('an unknown argument', async () => {
-    expectRefusal(await refuses({ PORT: '0', RELAY_STATE_DIR: mkdtempSync(join(tmpdir(), 'relay-refuse-')) }, ['--frsh']), /unknown argument --frsh/);
+    expectRefusal(await refuses({ PORT: '0', RELAY_STATE_DIR: scratchDir('relay-refuse-') }, ['--frsh']), /unknown argument --frsh/);
   });
 });
