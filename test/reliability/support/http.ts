@@ -71,20 +71,22 @@ export interface RawAnswer {
 /** Writes bytes as they are to a fresh connection and reads until the server closes it. */
 export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawAnswer> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
+    let done = false;
     const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(parseRaw(Buffer.concat(chunks).toString('latin1')));
     };
     const timer = setTimeout(finish, timeoutMs);
+    const socket = connect({ host: '127.0.0.1', port });
     socket.on('connect', () => socket.end(bytes));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      // One answer is all we wait for: a complete Content-Length body ends the exchange.
-      const parsed = parseRaw(Buffer.concat(chunks).toString('latin1'));
-      if (parsed.status && parsed.complete) finish();
+      // One answer is all we wait for: a complete body ends the exchange.
+      if (parseRaw(Buffer.concat(chunks).toString('latin1')).complete) finish();
     });
     socket.on('error', finish);
     socket.on('close', finish);
@@ -96,6 +98,7 @@ function parseRaw(raw: string): RawAnswer & { complete: boolean } {
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1] ?? 0);
   if (end < 0) return { raw, status: 0, contentType: '', body: '', complete: false };
   const head = raw.slice(0, end);
+  if (status === 0) return { raw, status, contentType: '', body: '', complete: false };
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
   let body = Buffer.from(raw.slice(end + 4), 'latin1');
   let complete = false;
