@@ -2,7 +2,7 @@
  * Requests to a relay over loopback with node:http, which (unlike fetch) lets a test repeat a
  * header and choose any method, and a raw net.Socket exchange for bytes no client would send.
  */
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 
 export interface Answer {
@@ -21,8 +21,10 @@ export interface Outgoing {
   readonly body?: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
+/**
+ * One connection per request: a reused keep-alive socket can meet the server's idle timeout and
+ * hang up, which would look like the relay dropping a request.
+ */
 export function send(baseUrl: string, outgoing: Outgoing, timeoutMs = 30_000): Promise<Answer> {
   const url = new URL(baseUrl);
   // A raw header list gets no Host from node:http, and HTTP/1.1 servers refuse a request without one.
@@ -31,7 +33,7 @@ export function send(baseUrl: string, outgoing: Outgoing, timeoutMs = 30_000): P
   if (outgoing.body !== undefined) headers.push('content-length', String(Buffer.byteLength(outgoing.body)));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: outgoing.method ?? 'GET', path: outgoing.path, headers, agent, timeout: timeoutMs },
+      { host: url.hostname, port: url.port, method: outgoing.method ?? 'GET', path: outgoing.path, headers, agent: false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
