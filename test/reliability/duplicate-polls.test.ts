@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
-import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in.ts';
-import { RuntimeEnv } from '../../functions/shared/runtime-config.ts';
+import { startSqsStandIn, type SqsStandIn } from '../../local/stand-ins/sqs.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { createTransaction, getTransaction, pairedRegister, smartConnectPolls } from '../support/transactions.ts';
 import { createFigures } from './support/figures.ts';
 import { reliabilitySeed, seededRandom } from './support/seed.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '../../functions/shared/tenant-store.ts';
+import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { runTenantCli } from '../../scripts/tenant-cli.ts';
 import { createTransaction, getTransaction, listTransactions, pairedRegister } from '../support/transactions.ts';
