@@ -2,7 +2,7 @@
  * Requests to a relay over loopback with node:http, which (unlike fetch) lets a test repeat a
  * header and choose any method, and a raw net.Socket exchange for bytes no client would send.
  */
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 
 export interface Answer {
@@ -21,8 +21,10 @@ export interface Outgoing {
   readonly body?: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
+/**
+ * One connection per request: a reused keep-alive socket can meet the server's idle timeout and
+ * hang up, which would look like the relay dropping a request.
+ */
 export function send(baseUrl: string, outgoing: Outgoing, timeoutMs = 30_000): Promise<Answer> {
   const url = new URL(baseUrl);
   // A raw header list gets no Host from node:http, and HTTP/1.1 servers refuse a request without one.
@@ -31,7 +33,7 @@ export function send(baseUrl: string, outgoing: Outgoing, timeoutMs = 30_000): P
   if (outgoing.body !== undefined) headers.push('content-length', String(Buffer.byteLength(outgoing.body)));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: outgoing.method ?? 'GET', path: outgoing.path, headers, agent, timeout: timeoutMs },
+      { host: url.hostname, port: url.port, method: outgoing.method ?? 'GET', path: outgoing.path, headers, agent: false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -71,20 +73,22 @@ export interface RawAnswer {
 /** Writes bytes as they are to a fresh connection and reads until the server closes it. */
 export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<RawAnswer> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
+    let done = false;
     const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(parseRaw(Buffer.concat(chunks).toString('latin1')));
     };
     const timer = setTimeout(finish, timeoutMs);
+    const socket = connect({ host: '127.0.0.1', port });
     socket.on('connect', () => socket.end(bytes));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      // One answer is all we wait for: a complete Content-Length body ends the exchange.
-      const parsed = parseRaw(Buffer.concat(chunks).toString('latin1'));
-      if (parsed.status && parsed.complete) finish();
+      // One answer is all we wait for: a complete body ends the exchange.
+      if (parseRaw(Buffer.concat(chunks).toString('latin1')).complete) finish();
     });
     socket.on('error', finish);
     socket.on('close', finish);
@@ -96,6 +100,7 @@ function parseRaw(raw: string): RawAnswer & { complete: boolean } {
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1] ?? 0);
   if (end < 0) return { raw, status: 0, contentType: '', body: '', complete: false };
   const head = raw.slice(0, end);
+  if (status === 0) return { raw, status, contentType: '', body: '', complete: false };
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
   let body = Buffer.from(raw.slice(end + 4), 'latin1');
   let complete = false;
