@@ -70,7 +70,7 @@ describe('per-tenant rate limit', () => {
     expectProblem(limited[0]!, 429, 'rate-limited');
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await pairRequest(relay, 'abc')).status).toBe(400);
-  });
+  }, 20_000);
 });
 
 test('logs never contain API keys, polling URLs or tokens, or card numbers', async () => {
