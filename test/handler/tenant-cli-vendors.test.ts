@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createFileTenantStore } from '../../functions/shared/tenant-store.ts';
+import { createFileTenantStore } from '#tenants/tenant-store.ts';
 import { runTenantCli } from '../../scripts/tenant-cli.ts';
 
 // `npm run tenant`: a posVendorName belongs to one tenant; the CLI says so without naming the other.

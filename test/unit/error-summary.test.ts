@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { RequestError } from 'got';
-import { summariseError } from '../../lib/runtime/error-summary.ts';
-import { problems } from '../../functions/shared/problem.ts';
+import { summariseError } from '#runtime/error-summary.ts';
+import { problems } from '#http/problem.ts';
 
 test('summariseError keeps kind, code, status and timing, and drops messages, URLs, options and bodies', () => {
   const secret = 'https://sim.example/POS/Pairing/82239319?Contact%20Name=Zelda&Email=z%40example.com';

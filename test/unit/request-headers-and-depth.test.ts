@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { jsonNestsDeeperThan, maxJsonDepth } from '../../lib/http/json-depth.ts';
-import { repeatedHeader } from '../../lib/http/single-headers.ts';
+import { jsonNestsDeeperThan, maxJsonDepth } from '#http/json-depth.ts';
+import { repeatedHeader } from '#http/single-headers.ts';
 import { authorizationHeader } from '../../functions/authorize/authorizer.ts';
 
 describe('jsonNestsDeeperThan', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseRetryAfter } from '../../lib/smartconnect/retry-after.ts';
+import { parseRetryAfter } from '#smartconnect/retry-after.ts';
 
 describe('parseRetryAfter: whole seconds within 1..3600, never Infinity or NaN', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');

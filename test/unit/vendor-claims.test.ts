@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
+import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import {
   createTenantStore,
   dynamoTenantRecords,
@@ -15,9 +15,9 @@ import {
   vendorKey,
   type TenantRecords,
   type TenantStore,
-} from '../../functions/shared/tenant-store.ts';
-import { generateApiKey } from '../../functions/shared/api-keys.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+} from '#tenants/tenant-store.ts';
+import { generateApiKey } from '#tenants/api-keys.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
 
 // A posVendorName belongs to at most one tenant, on every backend and every path that adds one.
 let dynamo: DynamoStandIn;

@@ -4,9 +4,9 @@
  */
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../../../functions/shared/aws-client-config.ts';
-import { isConditionFailure } from '../../../functions/shared/conditional-write.ts';
-import { tenantTable } from '../../../functions/shared/tenant-table.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { isConditionFailure } from '#runtime/conditional-write.ts';
+import { tenantTable } from '../tenant-table.ts';
 import { createTenantStore } from './store.ts';
 import type { KeyRecord, TenantRecord, TenantRecords, TenantStore, TenantStoreOptions, TenantThrottling, UsagePlanBinding, VendorClaim } from './types.ts';
 

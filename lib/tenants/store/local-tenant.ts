@@ -1,5 +1,5 @@
 /** npm start's own tenants: one per RELAY_API_KEY, under the reserved ids `local-<keyId>`. */
-import { hashApiKey, parseApiKey } from '../../../functions/shared/api-keys.ts';
+import { hashApiKey, parseApiKey } from '../api-keys.ts';
 import { TenantStoreError, type TenantStore } from './types.ts';
 
 export interface LocalTenantOptions {

@@ -12,8 +12,8 @@
  * - a tenant lists a posVendorName only after its conditional claim on the name succeeded, so no two
  *   tenants hold one name (vendor-claims.ts).
  */
-import { generateApiKey, hashApiKey, isKeyId, parseApiKey } from '../../../functions/shared/api-keys.ts';
-import { tenantTable } from '../../../functions/shared/tenant-table.ts';
+import { generateApiKey, hashApiKey, isKeyId, parseApiKey } from '../api-keys.ts';
+import { tenantTable } from '../tenant-table.ts';
 import { claimVendorNames, findVendorOverlaps, releaseVendorClaims, vendorKey, vendorTaken } from './vendor-claims.ts';
 import { generateTenantId, isReservedTenantId, maxVendorNames, validateNewTenant, validateVendorName } from './validation.ts';
 import {

@@ -2,7 +2,7 @@
  * Checks on what an administrator types (by hand rather than zod: this module is in the
  * authorizer's bundle, kept small), and the tenant ids the relay keeps for itself.
  */
-import { generateKeyId } from '../../../functions/shared/api-keys.ts';
+import { generateKeyId } from '../api-keys.ts';
 import { TenantStoreError, type NewTenant, type TenantThrottling } from './types.ts';
 
 /** Most posVendorNames one tenant may hold. */

@@ -7,9 +7,9 @@ import { GetParameterCommand, ParameterNotFound, SSMClient, type SSMClientConfig
 import { Logger } from '@aws-lambda-powertools/logger';
 import { awsClientConfig } from './aws-client-config.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
-import { createEnvironmentResolver, ParameterMissingError } from './smartconnect-environment.ts';
-import { createSmartConnectClient } from './smartconnect-client.ts';
-import { summariseError } from '../../lib/runtime/error-summary.ts';
+import { createEnvironmentResolver, ParameterMissingError } from '#smartconnect/smartconnect-environment.ts';
+import { createSmartConnectClient } from '#smartconnect/smartconnect-client.ts';
+import { summariseError } from './error-summary.ts';
 
 const env = process.env;
 

@@ -10,12 +10,12 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
-import { MissingAuthorizerContext, requireTenant } from './tenant-context.ts';
-import { RuntimeEnv } from './runtime-config.ts';
-import { logger } from './runtime.ts';
-import { jsonNestsDeeperThan, maxJsonDepth } from '../../lib/http/json-depth.ts';
-import { singleHeaders } from '../../lib/http/single-headers.ts';
-import { summariseError } from '../../lib/runtime/error-summary.ts';
+import { MissingAuthorizerContext, requireTenant } from '#tenants/tenant-context.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
+import { logger } from '#runtime/container.ts';
+import { jsonNestsDeeperThan, maxJsonDepth } from './json-depth.ts';
+import { singleHeaders } from './single-headers.ts';
+import { summariseError } from '#runtime/error-summary.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
