@@ -1,5 +1,5 @@
 /**
- * The one place that speaks SmartConnect's wire format (smartconnect-api.md §2): form-encoded
+ * The one place that speaks SmartConnect's wire format (docs/smartconnect.md §2): form-encoded
  * requests, JSON answers, `{"error": "..."}` 4xx bodies, and what each transport failure means
  * for the question that matters with money: did SmartConnect receive this?
  */

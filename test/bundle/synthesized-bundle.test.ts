@@ -104,7 +104,7 @@ test('a direct invocation (no authorizer context) is refused with 401, logged as
   expect(result.statusCode).toBe(401);
   expect(JSON.parse(result.body)).toMatchObject({ code: 'unauthorized' });
   expect(sim.requests).toHaveLength(0);
-  const line = logs.join('').split('\n').find((l) => l.includes('no authorizer context'));
+  const line = logs.join('\n').split('\n').find((l) => l.startsWith('{') && l.includes('no authorizer context'));
   expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', requestId: 'bundle-test' });
 });
 

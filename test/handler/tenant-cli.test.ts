@@ -240,7 +240,7 @@ describe('usage', () => {
     expect(run.stderr).toMatch(/tenant id must be/);
     const list = await tenantCommand(['list', ...file(), '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
-  });
+  }, 20_000); // two spawned commands: slow on a busy 2-core machine
 
   test('--help → exit 0', async () => {
     const run = await tenantCommand(['--help']);
