@@ -96,12 +96,14 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
     return sendProblem(problems.routeNotFound(method, target.path));
   };
 
-  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
+  // requireHostHeader off: Node would answer a request without Host with an empty 400 of its own.
+  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes, requireHostHeader: false }, (req, res) => {
     const send = (result: APIGatewayProxyResult) => {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
       res.end(result.body);
     };
+    if (!req.headers.host && req.httpVersion !== '1.0') return send(problemResponse(badRequestTarget('HTTP/1.1 requests need a Host header.')));
     // Whatever a request or a handler throws becomes a 500 problem (no stack in the body) and the
     // server keeps serving: one request must never stop `npm start`.
     handle(req, send).catch((error: unknown) => {

@@ -95,7 +95,12 @@ test('kill -9 with six sales pending, restart: nothing lost, replays send nothin
 test('kill -9 of npm start with its built-in simulator: pairings and pending sales survive the restart', async () => {
   const stateDir = await tempDir();
   const first = await started(spawnRelay({ stateDir, env: { POLL_INTERVAL_MS: '500' } }));
-  const origin = /SmartConnect environment: (https:\/\/127\.0\.0\.1:\d+)\/POS/.exec(first.output())?.[1];
+  // The banner can arrive in more than one chunk on a busy machine: wait for its line.
+  let origin: string | undefined;
+  for (let waited = 0; !origin && waited < 10_000; waited += 100) {
+    origin = /SmartConnect environment: (https:\/\/127\.0\.0\.1:\d+)\/POS/.exec(first.output())?.[1];
+    if (!origin) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   expect(origin).toBeDefined();
 
   const codes = await Promise.all([0, 1, 2].map(() => sendTls(`${origin}/_device/pairing-codes`, { method: 'POST' })));

@@ -139,7 +139,9 @@ function build(model: ModelRequest): Built {
         const field = fields[b.field % fields.length]!;
         const marker = '"__retyped__"';
         text = JSON.stringify({ ...document, [field]: '__retyped__' }).replace(marker, b.value);
-        why.push(`${field} = ${b.value}`);
+        // A digit string is a fine name or id; it is wrong only where a number belongs.
+        const stillValid = b.value === '"12"' && typeof document?.[field] === 'string';
+        if (!stillValid) why.push(`${field} = ${b.value}`);
         break;
       }
       case 'unknown-field':

@@ -13,7 +13,7 @@ export const malformedClasses: readonly [string, string, string[], string?][] = 
   ['prototype and toString as query keys', 'GET /transactions?prototype=1&toString=2&hasOwnProperty=3 HTTP/1.1', []],
   ['__proto__ as a header name', 'GET /transactions HTTP/1.1', ['__proto__: 1']],
   ['constructor as a header name', 'POST /transactions HTTP/1.1', ['constructor: 1', 'Content-Type: application/json'], '{}'],
-  ['prototype and hasOwnProperty as header names', 'GET /health HTTP/1.1', ['prototype: 1', 'hasOwnProperty: 1', 'toString: 1']],
+  ['prototype and hasOwnProperty as header names', 'GET /transactions/%zz HTTP/1.1', ['prototype: 1', 'hasOwnProperty: 1', 'toString: 1']],
   ['// as the path', 'GET // HTTP/1.1', []],
   ['/// and a route behind it', 'GET ///transactions HTTP/1.1', []],
   ['/.. as the path', 'GET /.. HTTP/1.1', []],
