@@ -100,7 +100,7 @@ function acknowledgePipelineFindings(stack: Stack): void {
     const known = pipelineFindings.find((f) => f.rule.test(violation.ruleName));
     if (!known) continue;
     for (const resource of violation.violatingResources) {
-      const construct = byPath.get(resource.constructPath);
+      const construct = resource.constructPath === undefined ? undefined : byPath.get(resource.constructPath);
       if (construct) Validations.of(construct).acknowledge({ id: violation.ruleName, reason: known.reason });
     }
   }

@@ -7,6 +7,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PollMessage } from '../shared/poll-scheduler.ts';
 import { logger } from '../shared/runtime.ts';
+import { flushMetrics } from '../../lib/runtime/telemetry.ts';
 import { pollScheduler, transactions } from '../shared/transactions-runtime.ts';
 
 const retryAfterErrorMs = 5_000;
@@ -30,5 +31,6 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       }
     }
   }
+  flushMetrics();
   return { batchItemFailures };
 }

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { PollScheduler } from './poll-scheduler.ts';
 import { problems, RelayProblem } from './problem.ts';
 import type { SmartConnectClient } from './smartconnect-client.ts';
+import { recordPollAttempt, recordTransactionFinal, recordTransactionStarted } from '../../lib/runtime/telemetry.ts';
 import { interpretPoll, type TransactionResult } from './transaction-outcome.ts';
 import { toTransactionForm, type TransactionRequest } from './transaction-request.ts';
 import { toResource } from './transaction-resource.ts';
@@ -52,6 +53,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
     const updated = await store.transition(record.id, from, { ...changes, updatedAt: iso(at), completedAt: iso(at) });
     // Released only once final: until then SmartConnect would only answer "device is busy".
     if (updated) await store.releaseRegisterLock(record.tenantId, record.request, record.id);
+    if (updated) recordTransactionFinal(record.request.transactionType, changes.outcome, changes.unknownReason);
     log('transaction final', { transactionId: record.id, status: changes.lifecycle, outcome: changes.outcome });
     return updated;
   }
@@ -127,6 +129,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
           updatedAt: iso(now()),
         });
         log('transaction started', { transactionId: record.id, smartConnectTransactionId: start.smartConnectTransactionId });
+        if (updated) recordTransactionStarted(record.request.transactionType);
         return updated ?? (await store.get(record.id)) ?? record;
       }
       case 'refused':
@@ -157,6 +160,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
       return { done: true };
     }
     const answer = await smartConnect.poll(record.pollingUrl);
+    recordPollAttempt();
     switch (answer.kind) {
       case 'status': {
         const seen = interpretPoll(answer.body);
