@@ -8,6 +8,8 @@ import { checkEnvironment } from '../functions/shared/environment-guard.ts';
 import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '../functions/shared/tenant-store.ts';
 import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
 import { startLocalRelay } from './local-relay.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { localStartFile } from '../scripts/smoke.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const external = process.env.SMARTCONNECT_ENVIRONMENT;
@@ -78,6 +80,12 @@ if (relay.simulator) {
     '',
     `  curl -sS --cacert local/certs/ca.pem -X POST ${relay.simulator.origin}/_device/pairing-codes`,
   );
+}
+if (relay.simulator) {
+  // So `npm run smoke` finds this run's simulator by itself (URLs only, no key).
+  mkdirSync(new URL('.', localStartFile), { recursive: true });
+  writeFileSync(localStartFile, JSON.stringify({ url: base, simulatorOrigin: relay.simulator.origin }));
+  lines.push('', 'Check it end to end (health, 401, a refused pairing, then pair, purchase and outcome on the simulator):', '', `  npm run smoke -- --url ${base} --key $RELAY_API_KEY`);
 }
 lines.push('', 'Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));
