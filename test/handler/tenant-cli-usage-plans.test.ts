@@ -193,3 +193,25 @@ describe('deprovision', () => {
     expect([...gateway.planKeys.get(binding.usagePlanId)!]).toEqual([other.apiKeyId]);
   });
 });
+
+describe('removeAll (npm run tenant -- cleanup)', () => {
+  test("removes every key and tenant plan the CLI made for the stage, and nothing of the other stage's or CloudFormation's", async () => {
+    const acme = await dev().provision({ tenantId: 'acme', name: 'Acme POS' });
+    const busy = await dev().provision({ tenantId: 'busy', name: 'Busy POS', throttling: { rateLimit: 2 } });
+    const prodKey = await createApiGatewayUsagePlans({ client, stage: 'prod' }).provision({ tenantId: 'acme', name: 'Acme POS' });
+    // A tenant plan without the CLI's stage tag (made by hand) is not the CLI's to remove.
+    const handMade = [...gateway.usagePlans.values()].find((p) => p.name === 'smartconnect-relay-dev-tenant-someone')!;
+
+    const removed = await dev().removeAll!();
+
+    expect([...removed.apiKeyIds].sort()).toEqual([acme.apiKeyId, busy.apiKeyId].sort());
+    expect(removed.usagePlanIds).toEqual([busy.usagePlanId]);
+    expect([...gateway.apiKeys.keys()]).toEqual([prodKey.apiKeyId]);
+    expect(gateway.usagePlans.has(busy.usagePlanId)).toBe(false);
+    // The default plan (CloudFormation's) stays, now without keys, so the stage can be destroyed.
+    expect(gateway.usagePlans.get(defaultPlan.id)).toBeDefined();
+    expect(gateway.usagePlans.has(handMade.id)).toBe(true);
+    // Idempotent: a second run finds nothing.
+    expect(await dev().removeAll!()).toEqual({ apiKeyIds: [], usagePlanIds: [] });
+  });
+});
