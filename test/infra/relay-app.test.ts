@@ -530,7 +530,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
           'method.response.header.Access-Control-Allow-Headers': "'Authorization,Content-Type,Idempotency-Key'",
           'method.response.header.Access-Control-Allow-Methods': `'${relayRoutes.filter((r) => r.path === path).map((r) => r.method).join(',')}'`,
           'method.response.header.Access-Control-Max-Age': "'600'",
-          'method.response.header.Access-Control-Expose-Headers': "'Location,Idempotent-Replayed,Retry-After'",
+          'method.response.header.Access-Control-Expose-Headers': "'Location,Idempotent-Replayed,Retry-After,X-Request-Id'",
         },
       ]);
     }
