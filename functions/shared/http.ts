@@ -7,13 +7,12 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
 import { RuntimeEnv } from './runtime-config.ts';
 import { logger } from './runtime.ts';
-import { telemetry, tracer } from '../../lib/runtime/telemetry.ts';
+import { telemetry } from '../../lib/runtime/telemetry.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;
@@ -77,11 +76,10 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   // Middy's early-timeout would arm a timer per request; the SmartConnect call has its own deadline.
   // after/onError run in reverse order: problems are rendered first, then CORS and security headers
   // are added to every answer, errors included.
-  // Telemetry first: its after/onError run last, so the request id header lands on the final answer
-  // and the request's metrics are published whatever happened. Traces never record response bodies.
+  // Telemetry first: its after/onError run last, so the request id header lands on the final answer,
+  // and the request's metrics and trace are closed whatever happened.
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
     .use(telemetry<ApiEvent, ApiResult>(logger))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(securityHeaders);
   if (cors) stack.use(cors);
   stack.use(problemResponses()).use(httpHeaderNormalizer());

@@ -4,13 +4,14 @@
  * the middy middleware publishes them once per request. Metric names: metric-names.ts, shared
  * with the alarms and dashboard in infra/.
  *
- * Outside Lambda (npm start, tests) traces are off (Tracer's own rule) and recorded metrics are
- * dropped instead of printed, unless POWERTOOLS_METRICS_DISABLED=false asks for them.
+ * Outside Lambda (npm start, tests) traces are off and recorded metrics are dropped instead of
+ * printed, unless POWERTOOLS_METRICS_DISABLED=false asks for them. The Tracer (and the X-Ray SDK it
+ * brings, with its async hooks) is loaded only in a Lambda with active tracing.
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { metricNamespace, MetricName, metricService } from './metric-names.ts';
 
 const env = process.env;
@@ -22,8 +23,16 @@ export const metrics = new Metrics({
   defaultDimensions: { stage: env.RELAY_STAGE ?? 'unknown' },
 });
 
-/** Traces outgoing HTTPS (SmartConnect) as subsegments; off outside Lambda. */
-export const tracer = new Tracer({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? metricService });
+/** Lambda sets the daemon address only when the function has active tracing. */
+const tracingOn = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.AWS_XRAY_DAEMON_ADDRESS !== undefined && env.POWERTOOLS_TRACE_ENABLED !== 'false';
+
+/**
+ * Traces outgoing HTTPS (SmartConnect) as subsegments, from the moment it is loaded (during the
+ * container's init). Undefined where tracing is off: nothing of the X-Ray SDK is evaluated there.
+ */
+export const tracer: Promise<Tracer | undefined> = tracingOn
+  ? import('@aws-lambda-powertools/tracer').then(({ Tracer }) => new Tracer({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? metricService }))
+  : Promise.resolve(undefined);
 
 const count = (name: MetricName, value = 1): void => {
   metrics.addMetric(name, MetricUnit.Count, value);
@@ -85,6 +94,7 @@ export function flushMetrics(): void {
 /** The header that carries API Gateway's request id back to the caller, for support to find the logs. */
 export const requestIdHeader = 'X-Request-Id';
 
+type Segment = NonNullable<ReturnType<Tracer['getSegment']>>;
 type ApiLikeEvent = { readonly requestContext?: { readonly requestId?: string } | null };
 type ApiLikeResult = { headers?: Record<string, boolean | number | string> } | undefined;
 
@@ -95,18 +105,35 @@ type ApiLikeResult = { headers?: Record<string, boolean | number | string> } | u
  * Use it first, so its after/onError run last, on the final response.
  */
 export function telemetry<TEvent extends ApiLikeEvent, TResult extends ApiLikeResult>(logger: Logger): MiddlewareObj<TEvent, TResult> {
+  // One invocation at a time per Lambda container; the local server never traces.
   let requestId: string | undefined;
-  const finish = (request: { response: TResult | null | undefined }) => {
+  let trace: { tracer: Tracer; parent: Segment; handler: Segment } | undefined;
+  const finish = (request: { response: TResult | null | undefined; error?: unknown }) => {
     if (requestId && request.response) request.response.headers = { ...request.response.headers, [requestIdHeader]: requestId };
     logger.removePersistentKeys(['apiGatewayRequestId']);
     flushMetrics();
+    if (trace) {
+      if (request.error instanceof Error) trace.tracer.addErrorAsMetadata(request.error);
+      trace.handler.close();
+      trace.tracer.setSegment(trace.parent);
+      trace = undefined;
+    }
   };
   return {
-    before: (request) => {
+    before: async (request) => {
       requestId = request.event.requestContext?.requestId;
-      if (requestId) {
-        logger.appendPersistentKeys({ apiGatewayRequestId: requestId });
-        tracer.putAnnotation('apiGatewayRequestId', requestId);
+      if (requestId) logger.appendPersistentKeys({ apiGatewayRequestId: requestId });
+      // What Powertools' captureLambdaHandler does, without loading the Tracer where tracing is off.
+      // No response is recorded: answers carry payment data.
+      const loaded = await tracer;
+      const parent = loaded?.getSegment();
+      if (loaded && parent) {
+        const handler = parent.addNewSubsegment('## handler');
+        loaded.setSegment(handler);
+        loaded.annotateColdStart();
+        loaded.addServiceNameAnnotation();
+        if (requestId) loaded.putAnnotation('apiGatewayRequestId', requestId);
+        trace = { tracer: loaded, parent, handler };
       }
     },
     after: finish,
