@@ -15,7 +15,7 @@ import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { metricNamespace, MetricName, metricService } from '../lib/runtime/metric-names.ts';
+import { metricNamespace, MetricName, metricService } from '#runtime/metric-names.ts';
 import type { PollQueue } from './poll-queue.ts';
 import type { RelayFunction } from './relay-function.ts';
 import type { StageConfig } from './stages.ts';

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AlarmStatusWidget, Dashboard, GraphWidget, Stats, TextWidget, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { MetricName } from '../lib/runtime/metric-names.ts';
+import { MetricName } from '#runtime/metric-names.ts';
 import { relayMetric, type RelayAlarms } from './relay-alarms.ts';
 import type { PollQueue } from './poll-queue.ts';
 import type { RelayFunction } from './relay-function.ts';

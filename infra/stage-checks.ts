@@ -1,4 +1,4 @@
-import type { Stage } from '../functions/shared/runtime-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
 import type { PipelineConfig, StageConfig } from './stages.ts';
 
 const accountPattern = /^\d{12}$/;

@@ -5,10 +5,10 @@
  * cannot even be rescheduled is reported back, to land in the dead-letter queue.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { PollMessage } from '../shared/poll-scheduler.ts';
-import { logger } from '../shared/runtime.ts';
-import { flushMetrics } from '../../lib/runtime/telemetry.ts';
-import { pollScheduler, transactions } from '../shared/transactions-runtime.ts';
+import type { PollMessage } from '#transactions/poll-scheduler.ts';
+import { logger } from '#runtime/container.ts';
+import { flushMetrics } from '#runtime/telemetry.ts';
+import { pollScheduler, transactions } from '#transactions/transactions-runtime.ts';
 
 const retryAfterErrorMs = 5_000;
 

@@ -19,7 +19,7 @@ const env = process.env;
 export const metrics = new Metrics({
   namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? metricNamespace,
   serviceName: env.POWERTOOLS_SERVICE_NAME ?? metricService,
-  // RELAY_STAGE (functions/shared/runtime-config.ts): the dimension the alarms name.
+  // RELAY_STAGE (lib/runtime/runtime-config.ts): the dimension the alarms name.
   defaultDimensions: { stage: env.RELAY_STAGE ?? 'unknown' },
 });
 

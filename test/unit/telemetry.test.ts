@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 
 process.env.RELAY_STAGE = 'dev';
-const { flushMetrics, metrics, recordSmartConnectExchange, recordTransactionFinal, requestIdHeader } = await import('../../lib/runtime/telemetry.ts');
-const { MetricName, metricNamespace } = await import('../../lib/runtime/metric-names.ts');
-const { createSmartConnectClient } = await import('../../functions/shared/smartconnect-client.ts');
-const { httpHandler, jsonResponse } = await import('../../functions/shared/http.ts');
-const { logger } = await import('../../functions/shared/runtime.ts');
-const { problems } = await import('../../functions/shared/problem.ts');
+const { flushMetrics, metrics, recordSmartConnectExchange, recordTransactionFinal, requestIdHeader } = await import('#runtime/telemetry.ts');
+const { MetricName, metricNamespace } = await import('#runtime/metric-names.ts');
+const { createSmartConnectClient } = await import('#smartconnect/smartconnect-client.ts');
+const { httpHandler, jsonResponse } = await import('#http/middy-stack.ts');
+const { logger } = await import('#runtime/container.ts');
+const { problems } = await import('#http/problem.ts');
 
 /** Everything written to stdout and stderr while `run` runs (Powertools writes EMF and log lines there). */
 async function stdoutOf(run: () => unknown): Promise<string[]> {

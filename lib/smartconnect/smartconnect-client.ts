@@ -1,12 +1,12 @@
 /**
- * The one place that speaks SmartConnect's wire format (smartconnect-api.md §2): form-encoded
+ * The one place that speaks SmartConnect's wire format (docs/smartconnect.md §2): form-encoded
  * requests, JSON answers, `{"error": "..."}` 4xx bodies, and what each transport failure means
  * for the question that matters with money: did SmartConnect receive this?
  */
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
-import { problems } from './problem.ts';
-import { recordSmartConnectExchange } from '../../lib/runtime/telemetry.ts';
+import { problems } from '#http/problem.ts';
+import { recordSmartConnectExchange } from '#runtime/telemetry.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
 export interface PairingRequest {

@@ -1,6 +1,6 @@
-import type { Stage } from './runtime-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
 
-/** SmartConnect's two public environments (smartconnect-api.md §1). */
+/** SmartConnect's two public environments (docs/smartconnect.md §1). */
 export const officialEnvironments = {
   dev: 'https://api-dev.smart-connect.cloud/POS',
   prod: 'https://api.smart-connect.cloud/POS',

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { createEnvironmentResolver, ParameterMissingError } from '../../functions/shared/smartconnect-environment.ts';
-import { RelayProblem } from '../../functions/shared/problem.ts';
+import { createEnvironmentResolver, ParameterMissingError } from '#smartconnect/smartconnect-environment.ts';
+import { RelayProblem } from '#http/problem.ts';
 
 const parameterName = '/smartconnect/dev/environment';
 

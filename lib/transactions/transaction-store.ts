@@ -4,7 +4,7 @@
  * final state). Works against DynamoDB and the local stand-in alike (no transactions API needed).
  */
 import { createHash } from 'node:crypto';
-import { isConditionFailure } from './conditional-write.ts';
+import { isConditionFailure } from '#runtime/conditional-write.ts';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outcome, TransactionResult } from './transaction-outcome.ts';
 import type { RegisterTriple, TransactionRequest } from './transaction-request.ts';

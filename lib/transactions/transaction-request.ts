@@ -3,7 +3,7 @@
  * request that SmartConnect would refuse, or that could mean something else, never leaves.
  */
 import * as z from 'zod/mini';
-import { optionalText, requiredText } from './validation.ts';
+import { optionalText, requiredText } from '#http/validation.ts';
 
 /** Positive integer cents, as SmartConnect wants them (§3.1: non-zero, positive, no currency). */
 const cents = (description: string) =>

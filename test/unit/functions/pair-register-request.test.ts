@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { pairingCodeSchema, pairRegisterBody } from '../../functions/pair-register/request.ts';
-import { toForm } from '../../functions/shared/smartconnect-client.ts';
-import { parseOrThrow } from '../../functions/shared/validation.ts';
-import { RelayProblem } from '../../functions/shared/problem.ts';
+import { pairingCodeSchema, pairRegisterBody } from '../../../functions/pair-register/request.ts';
+import { toForm } from '#smartconnect/smartconnect-client.ts';
+import { parseOrThrow } from '#http/validation.ts';
+import { RelayProblem } from '#http/problem.ts';
 
 const valid = { posRegisterId: 'reg-1', posRegisterName: 'Main Register', posBusinessName: 'Toys Shop', posVendorName: 'Till2Go' };
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { interpretPoll, maskPan, outcomeOf } from '../../functions/shared/transaction-outcome.ts';
+import { interpretPoll, maskPan, outcomeOf } from '#transactions/transaction-outcome.ts';
 
-describe('outcomeOf (smartconnect-api.md §4.3)', () => {
+describe('outcomeOf (docs/smartconnect.md §4.3)', () => {
   test.each([
     ['OK-ACCEPTED', 'OK', 'APPROVED'],
     ['OK-DECLINED', 'OK', 'DECLINED'],

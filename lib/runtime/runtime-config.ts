@@ -40,5 +40,5 @@ export const defaults = {
   smartConnectTokenTtlSeconds: 900,
 } as const;
 
-/** SmartConnect answers 429 to polls closer than this (smartconnect-api.md §1). */
+/** SmartConnect answers 429 to polls closer than this (docs/smartconnect.md §1). */
 export const minimumPollIntervalMs = 2_000;

@@ -10,9 +10,9 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
-import { RuntimeEnv } from './runtime-config.ts';
-import { logger } from './runtime.ts';
-import { telemetry } from '../../lib/runtime/telemetry.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
+import { logger } from '#runtime/container.ts';
+import { telemetry } from '#runtime/telemetry.ts';
 
 export type ApiEvent = APIGatewayProxyEvent;
 export type ApiResult = APIGatewayProxyResult;

@@ -7,10 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { inProcessPollScheduler, sqsPollScheduler, type PollScheduler } from './poll-scheduler.ts';
-import { problems } from './problem.ts';
-import { defaults, RuntimeEnv } from './runtime-config.ts';
-import { awsClientConfig } from './aws-client-config.ts';
-import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from './runtime.ts';
+import { problems } from '#http/problem.ts';
+import { defaults, RuntimeEnv } from '#runtime/runtime-config.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { logger, positiveNumber, resolveSmartConnectEnvironment, smartConnect } from '#runtime/container.ts';
 import { createTransactionService } from './transaction-service.ts';
 import { createTransactionStore } from './transaction-store.ts';
 

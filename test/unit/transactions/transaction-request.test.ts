@@ -1,11 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { toTransactionForm, transactionRequest } from '../../functions/shared/transaction-request.ts';
-import { hashRequest } from '../../functions/shared/transaction-service.ts';
+import { toTransactionForm, transactionRequest } from '#transactions/transaction-request.ts';
+import { hashRequest } from '#transactions/transaction-service.ts';
 
 const register = { posRegisterId: 'r-1', posBusinessName: 'Toys Shop', posVendorName: 'Till2Go' };
 
 describe('transaction form', () => {
-  test('is the documented literal body (smartconnect-api.md §2.2), ASYNC always', () => {
+  test('is the documented literal body (docs/smartconnect.md §2.2), ASYNC always', () => {
     const request = transactionRequest.parse({ transactionType: 'Card.Purchase', ...register, amountTotal: 1250 });
     expect(toTransactionForm(request)).toBe(
       'POSRegisterID=r-1&POSBusinessName=Toys+Shop&POSVendorName=Till2Go&TransactionMode=ASYNC&TransactionType=Card.Purchase&AmountTotal=1250',

@@ -19,8 +19,8 @@ import { dirname } from 'node:path';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateApiKey, generateKeyId, hashApiKey, isKeyId, parseApiKey } from './api-keys.ts';
-import { awsClientConfig } from './aws-client-config.ts';
-import { isConditionFailure } from './conditional-write.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import { isConditionFailure } from '#runtime/conditional-write.ts';
 import { tenantTable } from './tenant-table.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * What a SmartConnect poll answer means for the POS (smartconnect-api.md §4.3), as pure functions:
+ * What a SmartConnect poll answer means for the POS (docs/smartconnect.md §4.3), as pure functions:
  * the status, the final outcome, and the result fields worth keeping.
  */
 export type TransactionStatus = 'PENDING' | 'DELAYED' | 'COMPLETED' | 'UNKNOWN';

@@ -5,9 +5,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { PollScheduler } from './poll-scheduler.ts';
-import { problems, RelayProblem } from './problem.ts';
-import type { SmartConnectClient } from './smartconnect-client.ts';
-import { recordPollAttempt, recordTransactionFinal, recordTransactionStarted } from '../../lib/runtime/telemetry.ts';
+import { problems, RelayProblem } from '#http/problem.ts';
+import type { SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
+import { recordPollAttempt, recordTransactionFinal, recordTransactionStarted } from '#runtime/telemetry.ts';
 import { interpretPoll, type TransactionResult } from './transaction-outcome.ts';
 import { toTransactionForm, type TransactionRequest } from './transaction-request.ts';
 import { toResource } from './transaction-resource.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { checkEnvironment, officialEnvironments } from '../../functions/shared/environment-guard.ts';
+import { checkEnvironment, officialEnvironments } from '#smartconnect/environment-guard.ts';
 
 describe('checkEnvironment', () => {
   test.each([

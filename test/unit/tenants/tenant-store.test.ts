@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { generateApiKey, verifyApiKey } from '../../functions/shared/api-keys.ts';
-import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
+import { generateApiKey, verifyApiKey } from '#tenants/api-keys.ts';
+import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import {
   createDynamoTenantStore,
   createFileTenantStore,
@@ -13,8 +13,8 @@ import {
   ensureTenantForKey,
   TenantStoreError,
   type TenantStore,
-} from '../../functions/shared/tenant-store.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+} from '#tenants/tenant-store.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../../local/stand-ins/dynamodb.ts';
 
 let dynamo: DynamoStandIn;
 let client: DynamoDBClient;

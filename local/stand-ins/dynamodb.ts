@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { transactionTable } from '../functions/shared/transaction-table.ts';
+import { transactionTable } from '#transactions/transaction-table.ts';
 
 // dynalite is CommonJS without types.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, number>) => Server;

@@ -4,8 +4,8 @@
  * client configuration.
  */
 import { describe, expect, test } from '@jest/globals';
-import { stages } from '../../infra/stages.ts';
-import { tenantsTableName as infraTenantsTableName } from '../../infra/tenants-table.ts';
+import { stages } from '../../../infra/stages.ts';
+import { tenantsTableName as infraTenantsTableName } from '../../../infra/tenants-table.ts';
 import {
   apiGatewayClientConfig,
   defaultUsagePlanName,
@@ -15,7 +15,7 @@ import {
   tenantLimits,
   tenantsTableName,
   tenantUsagePlanName,
-} from '../../scripts/api-gateway-usage-plans.ts';
+} from '../../../scripts/api-gateway-usage-plans.ts';
 
 describe('naming contract', () => {
   test.each(['dev', 'prod'] as const)('%s', (stage) => {

@@ -4,7 +4,7 @@
  * before any request leaves.
  */
 import { checkEnvironment, type EnvironmentCheck } from './environment-guard.ts';
-import { problems } from './problem.ts';
+import { problems } from '#http/problem.ts';
 
 export interface EnvironmentResolverOptions {
   readonly stage: string | undefined;

@@ -4,7 +4,7 @@
  * vendor scoping. Pure and dependency-light (no store, no SDK), so every route handler and the
  * local server can import it without growing their bundles.
  */
-import { RelayProblem } from './problem.ts';
+import { RelayProblem } from '#http/problem.ts';
 
 export interface TenantContext {
   readonly tenantId: string;

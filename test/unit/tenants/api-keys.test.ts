@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
-import { generateApiKey, generateKeyId, hashApiKey, isKeyId, keyIdForLog, parseApiKey, verifyApiKey } from '../../functions/shared/api-keys.ts';
+import { generateApiKey, generateKeyId, hashApiKey, isKeyId, keyIdForLog, parseApiKey, verifyApiKey } from '#tenants/api-keys.ts';
 
 const keyPattern = /^scr_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/;
 

@@ -7,8 +7,8 @@ import { GetParameterCommand, ParameterNotFound, SSMClient, type SSMClientConfig
 import { Logger } from '@aws-lambda-powertools/logger';
 import { awsClientConfig } from './aws-client-config.ts';
 import { defaults, RuntimeEnv } from './runtime-config.ts';
-import { createEnvironmentResolver, ParameterMissingError } from './smartconnect-environment.ts';
-import { createSmartConnectClient } from './smartconnect-client.ts';
+import { createEnvironmentResolver, ParameterMissingError } from '#smartconnect/smartconnect-environment.ts';
+import { createSmartConnectClient } from '#smartconnect/smartconnect-client.ts';
 
 const env = process.env;
 
