@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { defineRelayApp } from './relay-app.ts';
-import { stages } from './stages.ts';
+import { checkDeployTarget } from './stage-checks.ts';
+import { pipelineConfig, stages } from './stages.ts';
 
 const app = new App();
 
@@ -10,12 +11,15 @@ if (devSmartConnectEnvironment !== undefined && typeof devSmartConnectEnvironmen
   throw new Error('Context devSmartConnectEnvironment must be a URL string.');
 }
 
+// `npm run deploy:<stage>` names its stage: refuse credentials of any other account.
+checkDeployTarget(process.env.RELAY_DEPLOY_STAGE, stages, process.env.CDK_DEFAULT_ACCOUNT);
+
 defineRelayApp(app, {
   stages: {
     ...stages,
     dev: { ...stages.dev, smartConnectEnvironment: devSmartConnectEnvironment ?? stages.dev.smartConnectEnvironment },
   },
-  defaultAccount: process.env.CDK_DEFAULT_ACCOUNT,
+  pipeline: pipelineConfig,
 });
 
 app.synth();

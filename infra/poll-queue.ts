@@ -93,8 +93,11 @@ export class PollQueue extends Construct {
       });
   }
 
-  /** The event source of the one function that consumes the queue (it grants its own receive and delete). */
-  eventSource(): SqsEventSource {
-    return new SqsEventSource(this.queue, { batchSize: this.timing.batchSize, reportBatchItemFailures: true });
+  /**
+   * The event source of the one function that consumes the queue (it grants its own receive and
+   * delete). `maxConcurrency` caps the worker so due polls cannot starve the functions tills call.
+   */
+  eventSource(maxConcurrency: number): SqsEventSource {
+    return new SqsEventSource(this.queue, { batchSize: this.timing.batchSize, reportBatchItemFailures: true, maxConcurrency });
   }
 }

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { RuntimeEnv } from '#runtime/runtime-config.ts';
+import { metricNamespace, metricService } from '#runtime/metric-names.ts';
 import type { StageConfig } from './stages.ts';
 import type { TenantsTable } from './tenants-table.ts';
 import type { TransactionsTable } from './transactions-table.ts';
@@ -46,8 +47,13 @@ export interface RelayFunctionProps {
 /** `read`: get one transaction and list a register's; `write`: create and change them (no list). */
 export type TransactionsAccess = 'read' | 'write';
 
-/** The one place every relay Lambda gets its runtime, bundling, logging and IAM defaults. */
+/** The alias API Gateway, the authorizer and the poll queue invoke; CodeDeploy moves it between versions. */
+export const liveAliasName = 'live';
+
+/** The one place every relay Lambda gets its runtime, bundling, logging, tracing and IAM defaults. */
 export class RelayFunction extends NodejsFunction {
+  /** `live`: points at the version that takes traffic. Invoke this, never the function itself. */
+  readonly live: Alias;
   private readonly executionRole: Role;
   private readonly config: StageConfig;
 
@@ -92,10 +98,14 @@ export class RelayFunction extends NodejsFunction {
       timeout: Duration.seconds(timeoutSeconds),
       role,
       logGroup,
+      // Active X-Ray: every invocation is traced (Powertools Tracer adds the SmartConnect and AWS calls).
+      tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: config.concurrency.reserved[handler],
       environment: {
         [RuntimeEnv.stage]: config.stage,
         ...(callsSmartConnect ? { [RuntimeEnv.smartConnectTimeoutMs]: String(config.smartConnectTimeoutMs) } : {}),
-        POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
+        POWERTOOLS_SERVICE_NAME: metricService,
+        POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -116,6 +126,12 @@ export class RelayFunction extends NodejsFunction {
     });
     this.executionRole = role;
     this.config = config;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions, so AWS requires "*"; nothing else in this role uses a wildcard.',
+    });
+    // A new version whenever the code or configuration changes; CodeDeploy shifts the alias to it.
+    this.live = new Alias(this, 'Live', { aliasName: liveAliasName, version: this.currentVersion });
   }
 
   /**

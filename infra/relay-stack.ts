@@ -1,4 +1,7 @@
 import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -10,6 +13,7 @@ import {
   Period,
   RequestAuthorizer,
   RestApi,
+  SecurityPolicy,
   type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -20,7 +24,10 @@ import { checkEnvironment } from '#smartconnect/environment-guard.ts';
 import { minimumPollIntervalMs } from '#runtime/runtime-config.ts';
 import { relayAuthorizer, relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
 import { addGatewayProblems } from './gateway-problems.ts';
+import { metricService } from '#runtime/metric-names.ts';
 import { PollQueue } from './poll-queue.ts';
+import { RelayAlarms } from './relay-alarms.ts';
+import { RelayDashboard } from './relay-dashboard.ts';
 import { RelayFunction } from './relay-function.ts';
 import type { StageConfig } from './stages.ts';
 import { TenantsTable } from './tenants-table.ts';
@@ -70,9 +77,16 @@ export class RelayStack extends Stack {
   readonly webhooks: WebhookDelivery;
   /** Every function of the stage, by handler folder (routes, workers and the authorizer). */
   readonly functions: Readonly<Record<string, RelayFunction>>;
+  /** Every alarm, and the SNS topic they all notify. */
+  readonly alarms: RelayAlarms;
+  readonly dashboard: RelayDashboard;
+  /** `ApiUrl`: the pipeline's smoke step reads it. */
+  readonly apiUrlOutput: CfnOutput;
+  /** CodeDeploy moves each function's `live` alias, by handler folder. */
+  readonly deploymentGroups: Readonly<Record<string, LambdaDeploymentGroup>>;
 
   constructor(scope: Construct, id: string, props: RelayStackProps) {
-    super(scope, id, props);
+    super(scope, id, { terminationProtection: props.config.terminationProtection, ...props });
     const { config } = props;
     // Same rule the Lambda applies at run time, so a wrong URL never reaches a deployment.
     const check = checkEnvironment(config.stage, config.smartConnectEnvironment);
@@ -129,12 +143,19 @@ export class RelayStack extends Stack {
             integrationLatency: '$context.integration.latency',
             errorType: '$context.error.responseType',
             errorMessage: '$context.error.message',
+            // Which POS platform sent it (empty for unauthenticated requests), and the dimensions
+            // the authorizer-failure metric filter reads.
+            tenantId: '$context.authorizer.tenantId',
+            service: metricService,
+            stage: '$context.stage',
           }),
         ),
         // Errors only, and never request or response bodies: they carry pairing codes and payment data.
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
+        // X-Ray from the gateway through the authorizer and function to SmartConnect.
+        tracingEnabled: true,
       },
     });
     // API Gateway would create this group itself, without retention; creating it first sets the stage's.
@@ -211,7 +232,7 @@ export class RelayStack extends Stack {
     authorizerFunction.readTenants(this.tenantsTable);
     this.authorizer = new RequestAuthorizer(this, 'TenantKeyAuthorizer', {
       authorizerName: `smartconnect-relay-${config.stage}-tenant-key`,
-      handler: authorizerFunction,
+      handler: authorizerFunction.live,
       identitySources: [IdentitySource.header('Authorization')],
       resultsCacheTtl: Duration.seconds(config.authorizerCacheSeconds),
     });
@@ -224,14 +245,14 @@ export class RelayStack extends Stack {
       const resource = this.api.root.resourceForPath(route.path);
       methodsByPath.set(resource.path, [...(methodsByPath.get(resource.path) ?? []), route.method]);
       if (route.public) {
-        const method = resource.addMethod(route.method, new LambdaIntegration(fn));
+        const method = resource.addMethod(route.method, new LambdaIntegration(fn.live));
         Validations.of(method).acknowledge(
           { id: 'AwsSolutions-APIG4', reason: 'Public health check, returns only {status, stage}: no tenant data, no SmartConnect or AWS call.' },
           { id: 'AwsSolutions-COG4', reason: 'Public health check, returns only {status, stage}: it has no authorizer at all, Cognito or other.' },
         );
       } else {
         // apiKeyRequired makes the usage plans meter (and throttle) each tenant by the key the authorizer returns.
-        const method = resource.addMethod(route.method, new LambdaIntegration(fn), { authorizer: this.authorizer, apiKeyRequired: true });
+        const method = resource.addMethod(route.method, new LambdaIntegration(fn.live), { authorizer: this.authorizer, apiKeyRequired: true });
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
           reason:
@@ -276,19 +297,82 @@ export class RelayStack extends Stack {
         `The relay needs exactly two workers, the poll worker (needs "poll-queue") and the webhook worker (needs "webhooks"); got ${JSON.stringify(workers.map((w) => w.handler))}.`,
       );
     }
-    addFunction(pollWorker.handler, pollWorker.needs, { timeoutSeconds: this.pollQueue.timing.timeoutSeconds }).addEventSource(this.pollQueue.eventSource());
-    addFunction(webhookWorker.handler, webhookWorker.needs, { timeoutSeconds: this.webhooks.timing.timeoutSeconds, callsSmartConnect: false }).addEventSource(
+    addFunction(pollWorker.handler, pollWorker.needs, { timeoutSeconds: this.pollQueue.timing.timeoutSeconds }).live.addEventSource(
+      this.pollQueue.eventSource(config.concurrency.pollWorkerMax),
+    );
+    addFunction(webhookWorker.handler, webhookWorker.needs, { timeoutSeconds: this.webhooks.timing.timeoutSeconds, callsSmartConnect: false }).live.addEventSource(
       this.webhooks.eventSource(),
     );
     this.functions = functions;
+    checkConcurrency(config, Object.keys(functions));
+
+    this.alarms = new RelayAlarms(this, 'Alarms', {
+      config,
+      api: this.api,
+      functions,
+      pollQueue: this.pollQueue,
+      tables: [this.transactionsTable, this.tenantsTable],
+      accessLogs,
+    });
+    this.dashboard = new RelayDashboard(this, 'Dashboard', { config, api: this.api, functions, pollQueue: this.pollQueue, alarms: this.alarms });
+
+    // One CodeDeploy application and role; a deployment group per function moves its `live` alias:
+    // a canary on prod, all at once on dev, and back to the old version when a rollback alarm fires.
+    const deployRole = new Role(this, 'DeployRole', {
+      assumedBy: new ServicePrincipal('codedeploy.amazonaws.com'),
+      description: `Lets CodeDeploy shift the ${config.stage} relay's live aliases`,
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSCodeDeployRoleForLambdaLimited')],
+    });
+    Validations.of(deployRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+      reason:
+        'AWS maintains this policy for exactly this use: CodeDeploy reading the rollback alarms and moving Lambda aliases; CDK uses it for every Lambda deployment group.',
+    });
+    const deploymentConfig = config.deployment === 'canary' ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES : LambdaDeploymentConfig.ALL_AT_ONCE;
+    const deploymentGroups: Record<string, LambdaDeploymentGroup> = {};
+    for (const [handler, fn] of Object.entries(functions)) {
+      deploymentGroups[handler] = new LambdaDeploymentGroup(this, `${pascalCase(handler)}Deployment`, {
+        alias: fn.live,
+        deploymentConfig,
+        role: deployRole,
+        alarms: this.alarms.rollbackAlarmsFor(handler),
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      });
+    }
+    this.deploymentGroups = deploymentGroups;
+
+    if (config.customDomain) {
+      const domain = this.api.addDomainName('CustomDomain', {
+        domainName: config.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'CustomDomainCertificate', config.customDomain.certificateArn),
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: domain.domainNameAliasDomainName,
+        description: `Point ${config.customDomain.domainName} here (CNAME, or a Route 53 alias record)`,
+      });
+    }
 
     // A stable output name for scripts and integration tests (RestApi's own Endpoint output has a hashed id).
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: `Base URL of the ${config.stage} relay API` });
+    this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: `Base URL of the ${config.stage} relay API` });
     new CfnOutput(this, 'TenantsTableName', { value: this.tenantsTable.tableName, description: `Tenants and API key hashes of the ${config.stage} relay (admin CLI)` });
     new CfnOutput(this, 'DefaultUsagePlanId', {
       value: this.defaultUsagePlan.usagePlanId,
       description: `Usage plan the admin CLI adds ${config.stage} tenants' usage-plan keys to`,
     });
+  }
+}
+
+/** Refuses concurrency settings Lambda would reject, or that name a function the stage does not have. */
+function checkConcurrency(config: StageConfig, handlers: readonly string[]): void {
+  const { stage, concurrency } = config;
+  if (!Number.isInteger(concurrency.pollWorkerMax) || concurrency.pollWorkerMax < 2 || concurrency.pollWorkerMax > 1000) {
+    throw new Error(`Stage ${stage}: concurrency.pollWorkerMax must be a whole number from 2 to 1000 (got ${concurrency.pollWorkerMax}).`);
+  }
+  for (const [handler, reserved] of Object.entries(concurrency.reserved)) {
+    if (!handlers.includes(handler)) throw new Error(`Stage ${stage}: concurrency.reserved names "${handler}", which is not a function of the relay.`);
+    if (!Number.isInteger(reserved) || reserved < 1) throw new Error(`Stage ${stage}: concurrency.reserved.${handler} must be a whole number, at least 1 (got ${reserved}).`);
   }
 }
 

@@ -8,9 +8,25 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** Everything that differs between stages, as data: the stack and constructs only read it. */
 export interface StageConfig {
   readonly stage: Stage;
-  /** Target account; unset means the app falls back to CDK_DEFAULT_ACCOUNT (the CLI's credentials). */
-  readonly account?: string;
+  /**
+   * Target account (12 digits). Always named: the pipeline deploys each stage to its own account, and
+   * a direct `npm run deploy:<stage>` refuses credentials of another account (infra/stage-checks.ts).
+   */
+  readonly account: string;
   readonly region: string;
+  /** CloudFormation termination protection on the stage's relay stack. */
+  readonly terminationProtection: boolean;
+  /** Who hears the stage's alarms: each address gets an SNS email subscription (confirmed by a click). */
+  readonly alarmEmails: readonly string[];
+  readonly alarms: AlarmThresholds;
+  /**
+   * How CodeDeploy moves the functions' `live` alias to a new version: `canary` sends 10% of traffic
+   * for 5 minutes first; both roll back when an alarm of the stage fires.
+   */
+  readonly deployment: 'canary' | 'all-at-once';
+  readonly concurrency: ConcurrencyLimits;
+  /** A custom domain for the API (an ACM certificate in the stage's region); unset: only the execute-api URL. */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
   /** SmartConnect base URL written to `/smartconnect/<stage>/environment`; checked by the environment guard at synth. */
   readonly smartConnectEnvironment: string;
   /** API Gateway stage-wide throttling (steady requests per second, bucket size). */
@@ -55,6 +71,35 @@ export interface StageConfig {
   readonly waf: { readonly enabled: boolean; readonly rateLimitPer5Minutes: number };
 }
 
+/** Alarm thresholds of a stage. Each alarm looks at `periodMinutes`-long windows. */
+export interface AlarmThresholds {
+  readonly periodMinutes: number;
+  /** Share of API requests answered 5xx (0–1). */
+  readonly api5xxRate: number;
+  /** p99 of API Gateway's latency, milliseconds. */
+  readonly apiLatencyP99Ms: number;
+  /** Failed invocations of one function within a period. */
+  readonly functionErrors: number;
+  /** Throttled invocations of one function within a period. */
+  readonly functionThrottles: number;
+  /** Authorizer failures (tenants table unreadable, authorizer crashed) within a period. */
+  readonly authorizerFailures: number;
+  /** Age of the oldest message in the poll queue, seconds: polls are falling behind. */
+  readonly oldestPollMessageSeconds: number;
+  /** Share of SmartConnect exchanges that failed (5xx, timeout, connection failure; 0–1). */
+  readonly smartConnectErrorRate: number;
+  /** Throttled DynamoDB requests on one table within a period. */
+  readonly dynamoThrottles: number;
+}
+
+/** Concurrency caps: the poll worker must not starve the functions the tills call. */
+export interface ConcurrencyLimits {
+  /** Most concurrent poll-worker invocations the SQS event source starts (2–1000). */
+  readonly pollWorkerMax: number;
+  /** Reserved concurrency per function (handler folder name); a function not listed shares the account pool. */
+  readonly reserved: Readonly<Record<string, number>>;
+}
+
 export interface TableProtection {
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -72,10 +117,33 @@ const sameForEveryStage = {
   smartConnectTokenTtlSeconds: defaults.smartConnectTokenTtlSeconds,
 } as const;
 
+/** Alarm thresholds both stages share; prod tightens some below. */
+const alarmDefaults: AlarmThresholds = {
+  periodMinutes: 5,
+  api5xxRate: 0.05,
+  apiLatencyP99Ms: 10_000,
+  functionErrors: 5,
+  functionThrottles: 1,
+  authorizerFailures: 1,
+  oldestPollMessageSeconds: 600,
+  smartConnectErrorRate: 0.25,
+  dynamoThrottles: 1,
+};
+
 export const stages: Readonly<Record<Stage, StageConfig>> = {
   dev: {
     ...sameForEveryStage,
     stage: 'dev',
+    // PLACEHOLDER account: replace with the dev account id before the first deploy (README, Deploy and promote).
+    account: '111111111111',
+    terminationProtection: false,
+    // PLACEHOLDER address: the team that watches dev.
+    alarmEmails: ['relay-dev-alarms@example.com'],
+    alarms: alarmDefaults,
+    // Test traffic only: a new version takes all traffic at once (alarms still roll it back).
+    deployment: 'all-at-once',
+    // Dev accounts often have a low concurrency quota: no reservations, a small poll cap.
+    concurrency: { pollWorkerMax: 2, reserved: {} },
     // Point dev at a simulator here, or per synth with `-c devSmartConnectEnvironment=https://…`.
     smartConnectEnvironment: officialEnvironments.dev,
     throttling: { rateLimit: 10, burstLimit: 20 },
@@ -98,17 +166,40 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
   prod: {
     ...sameForEveryStage,
     stage: 'prod',
+    // PLACEHOLDER account: replace with the prod account id before the first deploy (README, Deploy and promote).
+    account: '222222222222',
+    terminationProtection: true,
+    // PLACEHOLDER address: whoever is on call for payments.
+    alarmEmails: ['relay-prod-alarms@example.com'],
+    alarms: {
+      ...alarmDefaults,
+      api5xxRate: 0.01,
+      apiLatencyP99Ms: 5_000,
+      functionErrors: 1,
+      oldestPollMessageSeconds: 180,
+      smartConnectErrorRate: 0.05,
+    },
+    // 10% of traffic on the new version for 5 minutes, then all of it, unless an alarm fires.
+    deployment: 'canary',
+    // The tills' own calls keep capacity however many polls are due; the worker is capped below that.
+    concurrency: {
+      pollWorkerMax: 20,
+      reserved: { 'create-transaction': 50, 'get-transaction': 50, 'pair-register': 10, authorize: 50 },
+    },
     smartConnectEnvironment: officialEnvironments.prod,
     throttling: { rateLimit: 100, burstLimit: 200 },
     logRetention: RetentionDays.THREE_MONTHS,
     // Logs of real payments outlive a stack deletion.
-    logRemovalPolicy: RemovalPolicy.RETAIN,
+    // Retained on update and delete, but not when the very first create rolls back (a retry would
+    // otherwise fail with "already exists").
+    logRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     logLevel: 'INFO',
     // More memory also buys CPU, which shortens cold starts at the till.
     lambdaMemoryMb: 512,
     // Payment records survive a stack deletion, and nobody deletes the table by accident.
-    transactionsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
-    tenantsTable: { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true },
+    // Retained on update and delete, but not when the very first create rolls back.
+    transactionsTable: { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, deletionProtection: true },
+    tenantsTable: { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, deletionProtection: true },
     // API Gateway's default: one authorizer call (two DynamoDB reads) per key per 5 minutes.
     authorizerCacheSeconds: 300,
     // A POS platform's registers share its limits: 50 requests/s covers ~100 tills polling every 2 s.
@@ -120,4 +211,28 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     // this sits above the default plan's sustained rate (50/s × 300 s = 15,000) and only stops floods.
     waf: { enabled: true, rateLimitPer5Minutes: 20_000 },
   },
+};
+
+/**
+ * The delivery pipeline (stack `SmartConnectRelay-Pipeline`): where it runs and what it watches.
+ * The connection is an AWS CodeConnections (CodeStar) connection to the Git host, created once in the
+ * console; the values here are PLACEHOLDERS to replace before `npm run deploy:pipeline`.
+ */
+export interface PipelineConfig {
+  readonly account: string;
+  readonly region: string;
+  /** ARN of the CodeConnections connection to the repository host. */
+  readonly connectionArn: string;
+  /** `owner/name` on the Git host. */
+  readonly repository: string;
+  readonly branch: string;
+}
+
+export const pipelineConfig: PipelineConfig = {
+  // PLACEHOLDER: the tooling account (often the dev account).
+  account: '111111111111',
+  region: sameForEveryStage.region,
+  connectionArn: 'arn:aws:codeconnections:ap-southeast-2:111111111111:connection/00000000-0000-0000-0000-000000000000',
+  repository: 'example-org/smartconnect-relay',
+  branch: 'main',
 };

@@ -8,12 +8,13 @@
  * and restarted run keeps every transaction and resumes polling the open ones.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { generateApiKey } from '#tenants/api-keys.ts';
 import { checkEnvironment } from '#smartconnect/environment-guard.ts';
 import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
 import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
 import { startLocalRelay, type LocalRelay } from './local-relay.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { localStartFile } from '../scripts/smoke.ts';
+import { generateApiKey } from '#tenants/api-keys.ts';
 import { readRelayState, statePaths, wipeState, writeRelayState, type RelayState } from './state-dir.ts';
 
 /** Start-up mistakes end here: one line, no stack, exit 1. */
@@ -147,6 +148,12 @@ if (relay.simulator) {
     '',
     `  curl -sS --cacert local/certs/ca.pem -X POST ${relay.simulator.origin}/_device/pairing-codes`,
   );
+}
+if (relay.simulator) {
+  // So `npm run smoke` finds this run's simulator by itself (URLs only, no key).
+  mkdirSync(new URL('.', localStartFile), { recursive: true });
+  writeFileSync(localStartFile, JSON.stringify({ url: base, simulatorOrigin: relay.simulator.origin }));
+  lines.push('', 'Check it end to end (health, 401, a refused pairing, then pair, purchase and outcome on the simulator):', '', `  npm run smoke -- --url ${base} --key $RELAY_API_KEY`);
 }
 lines.push('', 'Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));

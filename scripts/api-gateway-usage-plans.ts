@@ -23,6 +23,7 @@ import {
   CreateUsagePlanCommand,
   CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand,
+  GetApiKeysCommand,
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
   GetUsagePlanCommand,
@@ -213,6 +214,28 @@ export function createApiGatewayUsagePlans({ client, stage, generateValue = gene
           { cause: error, leftovers },
         );
       }
+    },
+
+    async removeAll() {
+      const apiKeyIds: string[] = [];
+      let position: string | undefined;
+      do {
+        const page = await client.send(new GetApiKeysCommand({ limit: 500, ...(position ? { position } : {}) }));
+        for (const key of page.items ?? []) if (key.id && key.tags?.[tagKeys.stage] === stage) apiKeyIds.push(key.id);
+        position = page.position;
+      } while (position);
+      // Deleting a key also takes it out of every usage plan, the stage's default one included.
+      for (const apiKeyId of apiKeyIds) await gone(() => client.send(new DeleteApiKeyCommand({ apiKey: apiKeyId })));
+      const plans: UsagePlan[] = [];
+      position = undefined;
+      do {
+        const page: { items?: UsagePlan[]; position?: string } = await client.send(new GetUsagePlansCommand({ limit: 500, ...(position ? { position } : {}) }));
+        // Only plans of this CLI's naming and tag: never the stage's default plan, which CloudFormation owns.
+        plans.push(...(page.items ?? []).filter((p) => p.id && p.name?.startsWith(tenantPlanPrefix) && p.tags?.[tagKeys.stage] === stage));
+        position = page.position;
+      } while (position);
+      for (const plan of plans) await deleteUsagePlan(plan.id!, plan.apiStages ?? []);
+      return { apiKeyIds, usagePlanIds: plans.map((p) => p.id!) };
     },
 
     async deprovision(binding: UsagePlanBinding): Promise<void> {

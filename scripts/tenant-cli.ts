@@ -70,6 +70,10 @@ Commands:
   attach-plan --tenant <id>
                           (--stage only) Give a tenant that has none its usage plan, e.g. one
                           created with --table alone.
+  cleanup --confirm <stage>
+                          (--stage only) Before destroying a stage: remove every API Gateway API
+                          key and tenant usage plan this CLI created for it (outside CloudFormation),
+                          so cdk destroy is not blocked. Every tenant of the stage loses access.
 
 Targets (one is required):
   --stage <dev|prod> [--region <region>]
@@ -102,6 +106,7 @@ const options = {
   quota: { type: 'string' },
   tenant: { type: 'string' },
   key: { type: 'string' },
+  confirm: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -123,7 +128,7 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
     const [command, ...extra] = positionals;
     if (!command) throw new UsageError('a command is required');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    if (!['create', 'list', 'rotate', 'revoke', 'attach-plan', 'add-vendor'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (!['create', 'list', 'rotate', 'revoke', 'attach-plan', 'add-vendor', 'cleanup'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 
     const target = await openTarget(values, io.env, deps);
     close = target.close;
@@ -131,6 +136,17 @@ export async function runTenantCli(argv: readonly string[], io: CliIo, deps: Cli
     const { store, usagePlans } = target;
 
     switch (command) {
+      case 'cleanup': {
+        if (!usagePlans?.removeAll) throw new UsageError('cleanup needs --stage <dev|prod>: it removes what the CLI created in API Gateway for that stage');
+        if (values.confirm !== values.stage) throw new UsageError(`cleanup cuts off every tenant of the stage: repeat its name, --confirm ${values.stage}`);
+        const removed = await usagePlans.removeAll();
+        if (values.json) out(JSON.stringify(removed));
+        else {
+          out(`Removed ${removed.apiKeyIds.length} API key(s) and ${removed.usagePlanIds.length} tenant usage plan(s) of stage ${values.stage} from API Gateway.`);
+          out('The tenants table is unchanged; the stack can now be destroyed.');
+        }
+        return 0;
+      }
       case 'create': {
         if (!values.name) throw new UsageError('create needs --name');
         if (!values.vendor?.length) throw new UsageError('create needs at least one --vendor (the posVendorName the POS platform sends)');

@@ -26,4 +26,10 @@ export interface UsagePlanProvisioner {
   /** Creates (or attaches) the tenant's usage-plan API key; returns what the tenant record keeps. */
   provision(tenant: UsagePlanTenant): Promise<UsagePlanBinding>;
   deprovision(binding: UsagePlanBinding): Promise<void>;
+  /**
+   * Removes everything this CLI ever provisioned for the stage (API keys tagged with the stage, and
+   * tenants' own usage plans), so `cdk destroy` of the stage is not blocked by them. The stage's
+   * default plan belongs to CloudFormation and stays.
+   */
+  removeAll?(): Promise<{ readonly apiKeyIds: readonly string[]; readonly usagePlanIds: readonly string[] }>;
 }

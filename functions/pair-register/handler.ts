@@ -3,6 +3,7 @@ import { httpHandler, jsonResponse, type JsonEvent } from '#http/middy-stack.ts'
 import { resolveSmartConnectEnvironment, smartConnect } from '#runtime/container.ts';
 import { assertVendorAllowed, requireTenant } from '#tenants/tenant-context.ts';
 import { parseOrThrow } from '#http/validation.ts';
+import { recordPairing } from '#runtime/telemetry.ts';
 import { pairingCodeSchema, pairRegisterBody } from './request.ts';
 
 export async function pairRegister(event: JsonEvent) {
@@ -10,6 +11,7 @@ export async function pairRegister(event: JsonEvent) {
   const request = parseOrThrow(pairRegisterBody, event.body);
   assertVendorAllowed(requireTenant(event), request.posVendorName);
   await smartConnect.pair(await resolveSmartConnectEnvironment(), pairingCode, request);
+  recordPairing();
   return jsonResponse(200, {
     status: 'paired',
     posRegisterId: request.posRegisterId,

@@ -9,6 +9,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PollMessage } from '#transactions/poll-scheduler.ts';
 import { logger } from '#runtime/container.ts';
+import { flushMetrics } from '#runtime/telemetry.ts';
 import { pollScheduler, transactions } from '#transactions/transactions-runtime.ts';
 import { summariseError } from '#runtime/error-summary.ts';
 
@@ -31,6 +32,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       }
     }
   }
+  flushMetrics();
   return { batchItemFailures };
 }
 

@@ -4,6 +4,7 @@
  * The allowed origins themselves are per stage (infra/stages.ts → CORS_ALLOWED_ORIGINS).
  */
 export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
-export const corsExposeHeaders = ['Location', 'Idempotent-Replayed', 'Retry-After'] as const;
+// X-Request-Id: API Gateway's request id (lib/runtime/telemetry.ts), for support to find a request's logs.
+export const corsExposeHeaders = ['Location', 'Idempotent-Replayed', 'Retry-After', 'X-Request-Id'] as const;
 /** How long a browser may reuse a preflight answer. */
 export const corsMaxAgeSeconds = 600;

@@ -10,9 +10,10 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsExposeHeaders } from './cors.ts';
 import { problemResponse, problems, RelayProblem } from './problem.ts';
-import { MissingAuthorizerContext, requireTenant } from '#tenants/tenant-context.ts';
 import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { logger } from '#runtime/container.ts';
+import { telemetry } from '#runtime/telemetry.ts';
+import { MissingAuthorizerContext, requireTenant } from '#tenants/tenant-context.ts';
 import { jsonNestsDeeperThan, maxJsonDepth } from './json-depth.ts';
 import { singleHeaders } from './single-headers.ts';
 import { summariseError } from '#runtime/error-summary.ts';
@@ -91,7 +92,10 @@ export function httpHandler<TEvent extends ApiEvent | JsonEvent>(
   // Middy's early-timeout would arm a timer per request; the SmartConnect call has its own deadline.
   // after/onError run in reverse order: problems are rendered first, then CORS and security headers
   // are added to every answer, errors included.
+  // Telemetry first: its after/onError run last, so the request id header lands on the final answer,
+  // and the request's metrics and trace are closed whatever happened.
   const stack = middy<ApiEvent, ApiResult>({ timeoutEarlyInMillis: 0 })
+    .use(telemetry<ApiEvent, ApiResult>(logger))
     .use(securityHeaders);
   if (cors) stack.use(cors);
   // Repeated headers are refused before the normaliser folds them into one (last one wins).

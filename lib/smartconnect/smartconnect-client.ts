@@ -6,6 +6,7 @@
 import { Agent } from 'node:https';
 import got, { type Got, type RequestError } from 'got';
 import { problems } from '#http/problem.ts';
+import { recordSmartConnectExchange } from '#runtime/telemetry.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /** A relay pairing request, in the relay's camelCase vocabulary. */
@@ -126,6 +127,13 @@ export function createSmartConnectClient(options: SmartConnectClientOptions): Sm
   const formHttp: Got = http.extend({ headers: { 'content-type': formContentType } });
 
   async function exchange(method: 'PUT' | 'POST' | 'GET', url: string, body?: string): Promise<Exchange> {
+    const started = performance.now();
+    const result = await exchangeOnce(method, url, body);
+    recordSmartConnectExchange(result, performance.now() - started);
+    return result;
+  }
+
+  async function exchangeOnce(method: 'PUT' | 'POST' | 'GET', url: string, body?: string): Promise<Exchange> {
     try {
       const response = await (body === undefined ? http(url, { method }) : formHttp(url, { method, body }));
       return { kind: 'answer', status: response.statusCode, body: parseJson(response.body), retryAfterMs: retryAfterMs(response.headers['retry-after']) };

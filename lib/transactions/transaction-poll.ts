@@ -12,6 +12,7 @@
  * docs/smartconnect.md §2.3) plus the send deadline, the transaction ends UNKNOWN with its reason,
  * and every delay is capped so no poll is scheduled beyond that moment.
  */
+import { recordPollAttempt, recordTransactionFinal } from '#runtime/telemetry.ts';
 import { interpretPoll, type TransactionResult } from './transaction-outcome.ts';
 import type { PollMessage, PollScheduler } from './poll-scheduler.ts';
 import type { SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
@@ -73,6 +74,7 @@ export function createTransactionPoller(options: TransactionPollOptions) {
     const updated = await store.transition(record.id, from, { ...changes, updatedAt: iso(at), completedAt: iso(at) });
     // Released only once final: until then SmartConnect would only answer "device is busy".
     if (updated) await store.releaseRegisterLock(record.tenantId, record.request, record.id);
+    if (updated) recordTransactionFinal(record.request.transactionType, changes.outcome, changes.unknownReason);
     log('transaction final', { transactionId: record.id, status: changes.lifecycle, outcome: changes.outcome });
     if (updated) await onEvent(updated); // webhooks: a final outcome or UNKNOWN, once stored
     return updated;
@@ -106,6 +108,7 @@ export function createTransactionPoller(options: TransactionPollOptions) {
       return { done: true };
     }
     const answer = await smartConnect.poll(record.pollingUrl);
+    recordPollAttempt();
     const pollCount = record.pollCount + 1;
     switch (answer.kind) {
       case 'status': {

@@ -3,6 +3,7 @@
  * once, and a poll step that follows it to a durable outcome. SmartConnect has no idempotency key
  * and forgets the outcome's URL after ~15 minutes; these two functions are what make it safe.
  */
+import { recordTransactionStarted } from '#runtime/telemetry.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { createTransactionPoller, type UnresolvedEvent } from './transaction-poll.ts';
 import type { PollScheduler } from './poll-scheduler.ts';
@@ -124,6 +125,7 @@ export function createTransactionService(options: TransactionServiceOptions) {
           updatedAt: iso(now()),
         });
         log('transaction started', { transactionId: record.id, smartConnectTransactionId: start.smartConnectTransactionId });
+        if (updated) recordTransactionStarted(record.request.transactionType);
         return updated ?? (await store.get(record.id)) ?? record;
       }
       case 'refused':

@@ -55,34 +55,14 @@ export const transactions = createTransactionService({
   // SSM and DynamoDB: a create still SENDING after this has died mid-flight.
   sendDeadlineMs: smartConnectTimeoutMs + 10_000,
   log: (message, attributes) => logger.info(message, attributes),
-  onUnresolved: (event) => {
-    logger.error('transaction unresolved: ended UNKNOWN', { ...event });
-    void countUnresolved(event.reason);
-  },
+  // Counted by the telemetry of the final write (UnknownOutcomes, alarmed); logged here at ERROR.
+  onUnresolved: (event) => logger.error('transaction unresolved: ended UNKNOWN', { ...event }),
   onEvent: publishTransactionEvent,
 });
 inProcess?.start(transactions.deliverPoll);
 
 /** Re-enqueues the polls of every transaction not yet final: the local server calls it on start. */
 export const resumeActivePolls = (): Promise<number> => transactions.resumeActivePolls();
-
-/**
- * One CloudWatch metric (EMF) per unresolved transaction, for an alarm. Loaded on first use: the
- * metrics library stays off the create path's cold start.
- */
-async function countUnresolved(reason: string): Promise<void> {
-  // Local runs and tests have no CloudWatch: the ERROR line above is their record.
-  if (inProcess) return;
-  try {
-    const { Metrics, MetricUnit } = await import('@aws-lambda-powertools/metrics');
-    const metrics = new Metrics({ namespace: 'SmartConnectRelay', serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'smartconnect-relay' });
-    metrics.addDimension('reason', reason);
-    metrics.addMetric('UnresolvedTransactions', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
-  } catch (error) {
-    logger.warn('could not count an unresolved transaction', { error: summariseError(error) });
-  }
-}
 
 /** Fails fast, with a clear problem, when the function was deployed without its table. */
 export function requireTransactionsTable(): void {

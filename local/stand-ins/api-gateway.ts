@@ -136,6 +136,13 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions =
         apiKeys.set(created.id, created);
         return { status: 201, body: created };
       }
+      if (parts.length === 1 && method === 'GET') {
+        const all = [...apiKeys.values()].map((k) => keyView(k, query.includeValues === 'true'));
+        const start = query.position ? Number(query.position) : 0;
+        const limit = Math.min(query.limit ? Number(query.limit) : 25, pageSize);
+        const next = start + limit < all.length ? String(start + limit) : undefined;
+        return { status: 200, body: { item: all.slice(start, start + limit), ...(next ? { position: next } : {}) } };
+      }
       if (parts.length === 2 && method === 'GET') return { status: 200, body: keyView(key(parts[1]!), query.includeValue === 'true') };
       if (parts.length === 2 && method === 'DELETE') {
         key(parts[1]!);

@@ -21,9 +21,34 @@ interface TemplateResource {
   Properties: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, string> }; Handler?: string };
 }
 
+interface Manifest {
+  artifacts: Record<string, { type: string; properties?: { stackName?: string; templateFile?: string; directoryName?: string } }>;
+}
+
+/**
+ * The template file of a stack, by its CloudFormation name. Stacks of a CDK Stage live in nested
+ * assemblies (`cdk.out/assembly-<stage>/`); bundles stay in cdk.out itself.
+ */
+export function templatePath(stackName: string, dir = cdkOut): string | undefined {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  for (const artifact of Object.values(manifest.artifacts)) {
+    const { properties } = artifact;
+    if (artifact.type === 'aws:cloudformation:stack' && properties?.stackName === stackName && properties.templateFile) {
+      return join(dir, properties.templateFile);
+    }
+    if (artifact.type === 'cdk:cloud-assembly' && properties?.directoryName) {
+      const found = templatePath(stackName, join(dir, properties.directoryName));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Finds each Lambda function of a stack in cdk.out, with its bundle file and template environment. */
 export function synthesizedFunctions(stackName: string): SynthesizedFunction[] {
-  const template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8')) as {
+  const path = templatePath(stackName);
+  if (!path) throw new Error(`No stack named ${stackName} in ${cdkOut}: run npm run synth first.`);
+  const template = JSON.parse(readFileSync(path, 'utf8')) as {
     Resources: Record<string, TemplateResource>;
   };
   return Object.entries(template.Resources)

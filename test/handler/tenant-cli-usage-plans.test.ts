@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { apiGatewayClientConfig, createApiGatewayUsagePlans, UsagePlanError } from '../../scripts/api-gateway-usage-plans.ts';
+import { runTenantCli } from '../../scripts/tenant-cli.ts';
 import { startApiGatewayStandIn, type ApiGatewayStandIn, type StandInRequest, type StandInUsagePlan } from '../../local/stand-ins/api-gateway.ts';
 
 let gateway: ApiGatewayStandIn;
@@ -192,4 +193,47 @@ describe('deprovision', () => {
     expect(gateway.usagePlans.has(binding.usagePlanId)).toBe(true);
     expect([...gateway.planKeys.get(binding.usagePlanId)!]).toEqual([other.apiKeyId]);
   });
+});
+
+describe('removeAll (npm run tenant -- cleanup)', () => {
+  test("removes every key and tenant plan the CLI made for the stage, and nothing of the other stage's or CloudFormation's", async () => {
+    const acme = await dev().provision({ tenantId: 'acme', name: 'Acme POS' });
+    const busy = await dev().provision({ tenantId: 'busy', name: 'Busy POS', throttling: { rateLimit: 2 } });
+    const prodKey = await createApiGatewayUsagePlans({ client, stage: 'prod' }).provision({ tenantId: 'acme', name: 'Acme POS' });
+    // A tenant plan without the CLI's stage tag (made by hand) is not the CLI's to remove.
+    const handMade = [...gateway.usagePlans.values()].find((p) => p.name === 'smartconnect-relay-dev-tenant-someone')!;
+
+    const removed = await dev().removeAll!();
+
+    expect([...removed.apiKeyIds].sort()).toEqual([acme.apiKeyId, busy.apiKeyId].sort());
+    expect(removed.usagePlanIds).toEqual([busy.usagePlanId]);
+    expect([...gateway.apiKeys.keys()]).toEqual([prodKey.apiKeyId]);
+    expect(gateway.usagePlans.has(busy.usagePlanId)).toBe(false);
+    // The default plan (CloudFormation's) stays, now without keys, so the stage can be destroyed.
+    expect(gateway.usagePlans.get(defaultPlan.id)).toBeDefined();
+    expect(gateway.usagePlans.has(handMade.id)).toBe(true);
+    // Idempotent: a second run finds nothing.
+    expect(await dev().removeAll!()).toEqual({ apiKeyIds: [], usagePlanIds: [] });
+  });
+});
+
+test('npm run tenant -- cleanup asks for the stage name again, then removes and reports', async () => {
+  await dev().provision({ tenantId: 'acme', name: 'Acme POS' });
+  const run = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { AWS_REGION: 'ap-southeast-2' } };
+    const code = await runTenantCli(argv, io, { usagePlans: dev() });
+    return { code, stdout, stderr };
+  };
+  const unconfirmed = await run('cleanup', '--stage', 'dev');
+  expect(unconfirmed.code).toBe(2);
+  expect(unconfirmed.stderr).toContain('cleanup cuts off every tenant of the stage: repeat its name, --confirm dev');
+  expect(gateway.apiKeys.size).toBe(1);
+  expect((await run('cleanup', '--stage', 'dev', '--confirm', 'prod')).code).toBe(2);
+
+  const confirmed = await run('cleanup', '--stage', 'dev', '--confirm', 'dev');
+  expect(confirmed.code).toBe(0);
+  expect(confirmed.stdout).toContain('Removed 1 API key(s) and 0 tenant usage plan(s) of stage dev from API Gateway.');
+  expect(gateway.apiKeys.size).toBe(0);
 });

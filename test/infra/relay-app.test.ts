@@ -20,10 +20,13 @@ import { webhookTable } from '#webhooks/webhook-table.ts';
 import { gatewayProblems, quotaRetryAfterSeconds } from '../../infra/gateway-problems.ts';
 import { defineRelayApp, type RelayApp } from '../../infra/relay-app.ts';
 import { RelayStack } from '../../infra/relay-stack.ts';
-import { stages, type StageConfig } from '../../infra/stages.ts';
+import { pipelineConfig, stages, type StageConfig } from '../../infra/stages.ts';
 import { ipRateLimitRetryAfterSeconds } from '../../infra/web-firewall.ts';
+import { pipelineFindings } from '../../infra/pipeline-stack.ts';
 
 const account = '111111111111';
+/** Both stages in one account here, as the tests have always assumed; split accounts are tested below. */
+const testStages: Record<Stage, StageConfig> = { dev: { ...stages.dev, account }, prod: { ...stages.prod, account } };
 const region = 'ap-southeast-2';
 // Tests get the same feature flags as `cdk synth`, which reads them from cdk.json.
 const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: object }).context;
@@ -46,12 +49,13 @@ const templates = {} as Record<Stage, Template>;
 
 beforeAll(() => {
   app = testApp();
-  relay = defineRelayApp(app, { stages, defaultAccount: account });
+  relay = defineRelayApp(app, { stages: testStages, pipeline: pipelineConfig });
   // Synthesizes the whole app once, cdk-nag included: an unacknowledged finding would throw here.
   for (const stage of ['dev', 'prod'] as const) templates[stage] = Template.fromStack(relay.stacks[stage]);
 });
 
 const resourcesOf = (stage: Stage, type: string): Resources => templates[stage].findResources(type) as Resources;
+const mappingOf = (stage: Stage) => Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping'))[0]!;
 const only = <T>(values: T[]): T => {
   expect(values).toHaveLength(1);
   return values[0]!;
@@ -78,7 +82,8 @@ function methodsOf(stage: Stage): [string, Record<string, any>][] {
 
 type Permissions = Record<string, string[]>;
 const on = (resource: string, ...actions: string[]): Permissions => Object.fromEntries(actions.map((action) => [action, [resource]]));
-const ownLogs = on('own logs', 'logs:CreateLogStream', 'logs:PutLogEvents');
+// Active X-Ray: these two actions have no resource-level permissions (the only "*" allowed).
+const ownLogs = { ...on('own logs', 'logs:CreateLogStream', 'logs:PutLogEvents'), ...on('"*"', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords') };
 const readParameter = on('parameter', 'ssm:GetParameter');
 const readTransactions = { ...on('table', 'dynamodb:GetItem'), ...on('byRegister index', 'dynamodb:Query') };
 const writeTransactions = on('table', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
@@ -195,14 +200,19 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     expect(readsTenants).toEqual([relayAuthorizer.handler]);
   });
 
-  test('grants nothing through wildcards or managed policies', () => {
+  test('grants nothing through wildcards or managed policies, but X-Ray and CodeDeploy', () => {
     for (const policy of Object.values(resourcesOf(stage, 'AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
-        expect(JSON.stringify([statement.Action, statement.Resource])).not.toContain('*');
+        if (statement.Resource === '*') expect([...statement.Action].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        else expect(JSON.stringify([statement.Action, statement.Resource])).not.toContain('*');
       }
     }
-    // So no AWSLambdaBasicExecutionRole either.
-    for (const role of Object.values(resourcesOf(stage, 'AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    // So no AWSLambdaBasicExecutionRole either; only CodeDeploy's role has AWS's policy for moving aliases.
+    const deployRoleId = logicalId(stage, relay.stacks[stage].node.findChild('DeployRole'));
+    for (const [id, role] of Object.entries(resourcesOf(stage, 'AWS::IAM::Role'))) {
+      if (id === deployRoleId) expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AWSCodeDeployRoleForLambdaLimited');
+      else expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
   });
 
   test('runs every function on Node.js 24, arm64, with its own log group', () => {
@@ -236,6 +246,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     const common = {
       [RuntimeEnv.stage]: stage,
       POWERTOOLS_SERVICE_NAME: 'smartconnect-relay',
+      POWERTOOLS_METRICS_NAMESPACE: 'SmartConnectRelay',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
@@ -352,10 +363,12 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   });
 
   test(`${stage === 'prod' ? 'keeps' : 'deletes'} the transactions and tenants tables with the stack`, () => {
-    const policy = stage === 'prod' ? 'Retain' : 'Delete';
+    // prod keeps them on update and delete, but not when their very first create rolls back (a retry
+    // would then fail with "already exists").
+    const [deletion, replace] = stage === 'prod' ? ['RetainExceptOnCreate', 'Retain'] : ['Delete', 'Delete'];
     for (const name of [`smartconnect-relay-${stage}-transactions`, `smartconnect-relay-${stage}-tenants`]) {
       const table = tableNamed(stage, name);
-      expect([name, table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual([name, policy, policy]);
+      expect([name, table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual([name, deletion, replace]);
     }
   });
 
@@ -399,9 +412,12 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     );
     expect(mapping.Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] },
-      FunctionName: { Ref: logicalId(stage, stack.functions['poll-transaction']!) },
+      // The live alias (what CodeDeploy moves), never $LATEST.
+      FunctionName: expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([':live'])] }),
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      // Capped so due polls cannot starve the functions tills call.
+      ScalingConfig: { MaximumConcurrency: config.concurrency.pollWorkerMax },
       Tags: expect.anything(),
     });
     const worker = resourcesOf(stage, 'AWS::Lambda::Function')[logicalId(stage, stack.functions['poll-transaction']!)]!;
@@ -416,7 +432,8 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
 
   test('alarms as soon as the dead-letter queue holds a message', () => {
     const stack = relay.stacks[stage];
-    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties.AlarmName.endsWith('-poll-dead-letters')));
+    expect(JSON.stringify(mappingOf(stage).Properties.FunctionName)).toContain(logicalId(stage, stack.functions['poll-transaction']!.live));
+    const alarm = only(Object.values(resourcesOf(stage, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties.AlarmName === `smartconnect-relay-${stage}-poll-dead-letters`));
     expect(alarm.Properties).toMatchObject({
       AlarmName: `smartconnect-relay-${stage}-poll-dead-letters`,
       AlarmDescription: expect.stringContaining('PENDING'),
@@ -506,7 +523,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
     const logGroups = Object.values(resourcesOf(stage, 'AWS::Logs::LogGroup'));
     // One per function, plus API access and execution logs.
     expect(logGroups).toHaveLength(handlers.length + 2);
-    const deletion = stage === 'prod' ? 'Retain' : 'Delete';
+    const deletion = stage === 'prod' ? 'RetainExceptOnCreate' : 'Delete';
     for (const group of logGroups) {
       expect(group.Properties.RetentionInDays).toBe(config.logRetention);
       expect(group.DeletionPolicy).toBe(deletion);
@@ -577,12 +594,13 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
       AuthorizerResultTtlInSeconds: config.authorizerCacheSeconds,
       RestApiId: { Ref: logicalId(stage, stack.api) },
     });
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stage, stack.functions[relayAuthorizer.handler]!));
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stage, stack.functions[relayAuthorizer.handler]!.live));
     expect(config.authorizerCacheSeconds).toBe(stage === 'prod' ? 300 : 60);
     // API Gateway may invoke it, from this authorizer only.
     templates[stage].hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [logicalId(stage, stack.functions[relayAuthorizer.handler]!), 'Arn'] },
+      // The live alias, which CodeDeploy moves between versions.
+      FunctionName: { Ref: logicalId(stage, stack.functions[relayAuthorizer.handler]!.live) },
       Principal: 'apigateway.amazonaws.com',
       SourceArn: {
         'Fn::Join': ['', [`arn:aws:execute-api:${region}:${account}:`, { Ref: logicalId(stage, stack.api) }, '/authorizers/', { Ref: logicalId(stage, stack.authorizer) }]],
@@ -628,7 +646,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
           'method.response.header.Access-Control-Allow-Headers': "'Authorization,Content-Type,Idempotency-Key'",
           'method.response.header.Access-Control-Allow-Methods': `'${relayRoutes.filter((r) => r.path === path).map((r) => r.method).join(',')}'`,
           'method.response.header.Access-Control-Max-Age': "'600'",
-          'method.response.header.Access-Control-Expose-Headers': "'Location,Idempotent-Replayed,Retry-After'",
+          'method.response.header.Access-Control-Expose-Headers': "'Location,Idempotent-Replayed,Retry-After,X-Request-Id'",
         },
       ]);
     }
@@ -786,7 +804,7 @@ test('prod allows more traffic and keeps logs longer than dev', () => {
 
 test('prod protects its transactions and tenants tables, dev deletes them with the stack', () => {
   for (const table of ['transactionsTable', 'tenantsTable'] as const) {
-    expect(stages.prod[table]).toEqual({ removalPolicy: 'retain', deletionProtection: true });
+    expect(stages.prod[table]).toEqual({ removalPolicy: 'retain-on-update-or-delete', deletionProtection: true });
     expect(stages.dev[table]).toEqual({ removalPolicy: 'destroy', deletionProtection: false });
   }
 });
@@ -808,15 +826,19 @@ describe('the API Gateway account setting', () => {
     });
     template.hasResource('AWS::IAM::Role', { DeletionPolicy: 'Retain' });
     template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } });
-    for (const stack of Object.values(relay.stacks)) expect(stack.dependencies).toContain(accountStack);
+    // The first stage in the account owns it; prod, in the same account here, deploys after dev.
+    expect(accountStack.stackName).toBe(`SmartConnectRelay-ApiGatewayAccount-${account}-${region}`);
+    expect(relay.stacks.dev.dependencies).toContain(accountStack);
+    expect(relay.stages.prod.accountStack).toBeUndefined();
   });
 
   test('gets a stack of its own in each further account', () => {
-    const split = defineRelayApp(testApp(), { stages: { ...stages, prod: { ...stages.prod, account: '222222222222' } }, defaultAccount: account });
+    const split = defineRelayApp(testApp(), { stages: { ...testStages, prod: { ...stages.prod, account: '222222222222' } }, pipeline: pipelineConfig });
     expect(split.accountStacks.map((s) => [s.stackName, s.account])).toEqual([
-      ['SmartConnectRelay-ApiGatewayAccount-ap-southeast-2', account],
+      [`SmartConnectRelay-ApiGatewayAccount-${account}-ap-southeast-2`, account],
       ['SmartConnectRelay-ApiGatewayAccount-222222222222-ap-southeast-2', '222222222222'],
     ]);
+    for (const stage of ['dev', 'prod'] as const) expect(split.stacks[stage].dependencies).toEqual([split.stages[stage].accountStack]);
   });
 });
 
@@ -845,13 +867,25 @@ describe('cdk-nag AwsSolutions', () => {
       expect(Stack.isStack(construct) || construct === app).toBe(false);
       expect(reason.trim().length).toBeGreaterThan(30);
     }
-    expect([...new Set(acknowledgements().map(({ id }) => id))].sort()).toEqual([
+    const inPipeline = (a: { construct: IConstruct }) => Stack.of(a.construct) === relay.pipeline;
+    expect([...new Set(acknowledgements().filter((a) => !inPipeline(a)).map(({ id }) => id))].sort()).toEqual([
       'AwsSolutions-APIG2',
       'AwsSolutions-APIG3',
       'AwsSolutions-APIG4',
       'AwsSolutions-COG4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      // X-Ray's two actions, on each function role only.
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SNS2',
     ]);
+    // What CDK Pipelines generates: each acknowledgement matches one of the listed kinds, with that kind's reason.
+    const pipelineAcks = acknowledgements().filter(inPipeline);
+    expect(pipelineAcks.length).toBeGreaterThan(0);
+    for (const { id, reason } of pipelineAcks) {
+      const kind = pipelineFindings.find((f) => f.rule.test(id));
+      expect([id, reason]).toEqual([id, kind?.reason]);
+    }
   });
 
   test('acknowledges no authorization on GET /health only, Cognito on no method, and WAF only where the stage config disables it', () => {
@@ -880,9 +914,11 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   test('fails the synth on a new finding', () => {
+    // The pipeline synthesizes its stages when it is built, so the sloppy role goes into a stack of its own.
     const failing = testApp();
-    const { stacks } = defineRelayApp(failing, { stages, defaultAccount: account });
-    new Role(stacks.dev, 'Sloppy', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+    Validations.of(failing).addPlugins(new AwsSolutionsChecks(failing));
+    const stack = new RelayStack(failing, 'Sloppy', { config: stages.dev, env: { account, region } });
+    new Role(stack, 'Sloppy', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
       new PolicyStatement({ actions: ['ssm:*'], resources: ['*'] }),
     );
     expect(() => failing.synth()).toThrow(/AwsSolutions-IAM5/);
