@@ -6,6 +6,7 @@ import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendFault } from './faults.ts';
 import type { FaultQueue } from './faults.ts';
+import type { DeviceConsole } from './device-api.ts';
 import type { PairingRegistry } from './pairing.ts';
 import type { Reply, TransactionStore } from './transactions.ts';
 import type { RecordedRequest, RouteName } from './types.ts';
@@ -16,6 +17,8 @@ export interface ServerDeps {
   faults: FaultQueue;
   requests: RecordedRequest[];
   tls: { key: Buffer; cert: Buffer };
+  /** The virtual terminal page and its JSON (device-api.ts). */
+  deviceConsole?: DeviceConsole;
 }
 
 export interface RunningServer {
@@ -82,6 +85,13 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
     const target = req.url ?? '/';
     const url = new URL(target, 'https://127.0.0.1');
     const rawBody = body.toString('utf8');
+    // The virtual terminal's screen is not SmartConnect: not recorded, never faulted.
+    const onScreen = method === 'POST' && classify(method, url.pathname).route === 'device' ? undefined : deps.deviceConsole?.(method, url.pathname, rawBody);
+    if (onScreen) {
+      res.writeHead(onScreen.status, { 'Content-Type': onScreen.contentType ?? 'text/plain', 'Cache-Control': 'no-store' });
+      res.end(onScreen.body);
+      return;
+    }
     const formEncoded = isFormEncoded(req.headers['content-type']);
     const form = formEncoded ? Object.fromEntries(new URLSearchParams(rawBody)) : {};
     const match = method === 'OPTIONS' ? { route: 'other' as const } : classify(method, url.pathname);
@@ -174,7 +184,7 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
   });
 }
 
-function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
+export function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
   let deviceId: unknown;
   if (rawBody.trim() !== '') {
     let parsed: unknown;
@@ -198,7 +208,7 @@ function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
   };
 }
 
-const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });
+export const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });
 
 function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { ...corsHeaders, ...reply.headers };
