@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { RuntimeEnv, type Stage } from '../functions/shared/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
+import { developerConsole, type DeveloperConsoleOptions } from './developer-console.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
 import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
@@ -37,6 +38,8 @@ export interface LocalRelayOptions {
   /** Per-tenant request rate (API Gateway usage plans stand-in); unlimited when omitted. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   readonly corsAllowedOrigins?: readonly string[];
+  /** Serve the developer pages (/, /docs, /openapi.json, /_device) and log each request (`npm start`). */
+  readonly developerConsole?: Omit<DeveloperConsoleOptions, 'deviceConsole'>;
 }
 
 export interface LocalRelay {
@@ -109,6 +112,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       authorizer,
       rateLimit: options.rateLimit,
       corsAllowedOrigins: options.corsAllowedOrigins,
+      around: options.developerConsole && developerConsole({ ...options.developerConsole, deviceConsole: simulator?.deviceConsole }),
     });
   } catch (error) {
     await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);

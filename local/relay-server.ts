@@ -4,7 +4,7 @@
  * `npm start` and the handler tests.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizeProxyEvent, type Authorizer } from '../functions/authorize/authorizer.ts';
@@ -30,7 +30,12 @@ export interface RelayServerOptions {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   /** Browser origins whose CORS preflights are answered, like the stage's API Gateway config. */
   readonly corsAllowedOrigins?: readonly string[];
+  /** Runs around every request (`npm start`'s console log and developer pages); `next` serves it as usual. */
+  readonly around?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
+
+/** What the server learnt about a request, for the console log: its API Gateway request id and tenant. */
+export const requestFacts = new WeakMap<IncomingMessage, { requestId: string; tenantId?: string }>();
 
 export interface RelayServer {
   readonly url: string;
@@ -50,7 +55,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   const routes = await Promise.all(relayRoutes.map(compile));
   const rateLimiter = options.rateLimit ? tokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst) : undefined;
 
-  const server: Server = createServer(async (req, res) => {
+  const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://relay.local');
     const send = (result: APIGatewayProxyResult) => {
       res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
@@ -75,6 +80,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
       if (!match) continue;
       const pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
       const event = toProxyEvent(req, url, body, route, pathParameters, stage);
+      requestFacts.set(req, { requestId: event.requestContext.requestId });
       if (!route.public) {
         let authorized;
         try {
@@ -86,11 +92,14 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
         const waitSeconds = rateLimiter?.(authorized.tenantId);
         if (waitSeconds) return sendProblem(problems.rateLimited(waitSeconds));
         event.requestContext.authorizer = authorized;
+        requestFacts.set(req, { requestId: event.requestContext.requestId, tenantId: authorized.tenantId });
       }
       return send(await handler(event, lambdaContext(route.handler, functionTimeoutMs)));
     }
     return sendProblem(problems.routeNotFound(req.method ?? 'GET', url.pathname));
-  });
+  };
+  const { around } = options;
+  const server: Server = createServer((req, res) => (around ? around(req, res, () => void listener(req, res)) : void listener(req, res)));
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
