@@ -42,15 +42,16 @@ describeWithChromium('virtual terminal page in Chromium', () => {
 
   test('shows the pairing code npm start printed; pairing makes the register appear', async () => {
     await page.goto(`${relay.url}/_device`);
-    await expect(page.getByTestId('pairing-code').textContent()).resolves.toBeDefined();
-    await page.waitForFunction((code) => document.getElementById('pairing-code')?.textContent === code, relay.pairingCode, { timeout: 5_000 });
+    const code = page.getByTestId('pairing-code');
+    await code.filter({ hasText: new RegExp(`^${relay.pairingCode}$`) }).waitFor({ timeout: 5_000 });
 
     await client.pair(relay.pairingCode, register);
     await page.getByText('Front Counter').waitFor({ timeout: 5_000 });
     // The code is used up; the button brings a new one.
-    await page.waitForFunction(() => document.getElementById('pairing-code')?.textContent === '—', undefined, { timeout: 5_000 });
+    await code.filter({ hasText: /^—$/ }).waitFor({ timeout: 5_000 });
     await page.getByRole('button', { name: 'New pairing code' }).click();
-    await page.waitForFunction(() => /^\d{8}$/.test(document.getElementById('pairing-code')?.textContent ?? ''), undefined, { timeout: 5_000 });
+    await code.filter({ hasText: /^\d{8}$/ }).waitFor({ timeout: 5_000 });
+    expect(await code.textContent()).not.toBe(relay.pairingCode);
   }, 30_000);
 
   test.each([
