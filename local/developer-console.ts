@@ -46,7 +46,7 @@ ${hasTerminal ? '<li><a href="/_device">Virtual terminal</a>: pairing code, regi
 
 /** The request path as it may be logged: pairing codes are credentials and stay out. */
 export function loggablePath(path: string): string {
-  return path.replace(/^\/pairing\/[^/?]*/, '/pairing/{pairingCode}');
+  return path.replace(/\/pairing\/[^/?\s]*/gi, '/pairing/{pairingCode}');
 }
 
 export interface RequestRecord {
@@ -67,7 +67,8 @@ export function requestLine(r: RequestRecord): string {
   const parts = [time, r.method.padEnd(4), loggablePath(r.path), String(r.status), `${Math.round(r.ms)} ms`, `tenant=${r.tenantId ?? '-'}`, `req=${r.requestId ?? '-'}`];
   if (r.problem) {
     const upstream = typeof r.problem.smartConnectStatus === 'number' ? ` (SmartConnect ${r.problem.smartConnectStatus})` : '';
-    const detail = typeof r.problem.detail === 'string' ? r.problem.detail.replace(/\s+/g, ' ').slice(0, 200) : '';
+    // A 404's detail repeats the path: mask it the same way.
+    const detail = typeof r.problem.detail === 'string' ? loggablePath(r.problem.detail.replace(/\s+/g, ' ')).slice(0, 200) : '';
     parts.push(`✗ ${String(r.problem.code)}${upstream}: ${detail}`);
   }
   return parts.join('  ');
