@@ -17,8 +17,8 @@ beforeAll(async () => {
     simulator: { deviceResponseMs: 250, minPollIntervalMs: 50, tokenTtlMs: 2_500 },
     env: { POLL_INTERVAL_MS: '100', SMARTCONNECT_TIMEOUT_MS: '1500', POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
-});
-afterAll(() => relay.close());
+}, 30_000);
+afterAll(() => relay.close(), 20_000);
 
 /** Sends a request and checks its answer against the document; returns status and body. */
 async function checked(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; auth?: boolean } = {}) {
@@ -47,7 +47,7 @@ describe('real answers match docs/openapi.json', () => {
     expect((await checked('PUT', '/pairing/12345678', { body: 'x', headers: { 'content-type': 'text/plain' } })).body.code).toBe('unsupported-media-type');
     expect((await checked('PUT', '/pairing/12345678', { body: { ...register, posVendorName: 'Other' } })).body.code).toBe('vendor-not-allowed');
     expect((await checked('PUT', '/pairing/12345678', { body: register, auth: false })).body.code).toBe('unauthorized');
-  });
+  }, 30_000);
 
   test('transactions: created, replayed, followed to every kind of end, listed, and their problems', async () => {
     const register = await pairedRegister(relay);
