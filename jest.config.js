@@ -25,6 +25,6 @@ export default {
     layer('handler'),
     layer('infra', { setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'] }),
     // Runs the Lambda bundles that `cdk synth` left in cdk.out, as a separate Node process each.
-    layer('bundle'),
+    layer('bundle', { testTimeout: 20_000 }),
   ],
 };

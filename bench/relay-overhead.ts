@@ -21,9 +21,9 @@ import { build } from 'esbuild';
 import got from 'got';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { startSimulator } from '../local/simulator/index.ts';
-import { startSsmStandIn } from '../local/ssm-stand-in.ts';
+import { startSsmStandIn } from '../local/stand-ins/ssm.ts';
 import { trustSimulatorCa } from '../local/local-relay.ts';
-import { RuntimeEnv } from '../functions/shared/runtime-config.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 
 const warmIterations = Number(process.env.BENCH_ITERATIONS ?? 1500);
 // BENCH_COLD_RUNS=0 skips the cold-start part (quick warm-path iterations).

@@ -1,6 +1,6 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { problemContentType, problemType } from '../functions/shared/problem.ts';
-import { authorizerFailureProblem, unauthorizedProblem } from '../functions/shared/tenant-context.ts';
+import { problemContentType, problemType } from '#http/problem.ts';
+import { authorizerFailureProblem, unauthorizedProblem } from '#tenants/tenant-context.ts';
 
 /**
  * API Gateway answers some requests itself (no or bad API key, throttled, unknown route, timeout…).

@@ -1,6 +1,6 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Stage } from '../functions/shared/runtime-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
 import { ApiGatewayAccountStack } from './api-gateway-account-stack.ts';
 import { RelayStack } from './relay-stack.ts';
 import type { StageConfig } from './stages.ts';

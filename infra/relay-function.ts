@@ -8,7 +8,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { RuntimeEnv } from '../functions/shared/runtime-config.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import type { StageConfig } from './stages.ts';
 import type { TenantsTable } from './tenants-table.ts';
 import type { TransactionsTable } from './transactions-table.ts';

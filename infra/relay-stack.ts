@@ -15,9 +15,9 @@ import {
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { corsAllowHeaders, corsExposeHeaders, corsMaxAgeSeconds } from '../functions/shared/cors.ts';
-import { checkEnvironment } from '../functions/shared/environment-guard.ts';
-import { minimumPollIntervalMs } from '../functions/shared/runtime-config.ts';
+import { corsAllowHeaders, corsExposeHeaders, corsMaxAgeSeconds } from '#http/cors.ts';
+import { checkEnvironment } from '#smartconnect/environment-guard.ts';
+import { minimumPollIntervalMs } from '#runtime/runtime-config.ts';
 import { relayAuthorizer, relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
 import { addGatewayProblems } from './gateway-problems.ts';
 import { PollQueue } from './poll-queue.ts';
@@ -41,7 +41,7 @@ const authorizerTimeoutSeconds = 5;
 /** API Gateway's bounds for an authorizer's result cache. */
 const authorizerCacheBounds = { min: 0, max: 3600 } as const;
 
-/** The CORS lists and max age come from functions/shared/cors.ts, shared with the handlers and the local server. */
+/** The CORS lists and max age come from lib/http/cors.ts, shared with the handlers and the local server. */
 const corsMaxAge = Duration.seconds(corsMaxAgeSeconds);
 
 export interface RelayStackProps extends StackProps {

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { officialEnvironments } from '../functions/shared/environment-guard.ts';
-import { defaults, type Stage } from '../functions/shared/runtime-config.ts';
+import { officialEnvironments } from '#smartconnect/environment-guard.ts';
+import { defaults, type Stage } from '#runtime/runtime-config.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 

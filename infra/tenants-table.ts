@@ -1,6 +1,6 @@
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { tenantTable } from '../functions/shared/tenant-table.ts';
+import { tenantTable } from '#tenants/tenant-table.ts';
 import type { StageConfig } from './stages.ts';
 
 export interface TenantsTableProps {
@@ -9,7 +9,7 @@ export interface TenantsTableProps {
 
 /**
  * The stage's tenants (POS platforms) and their API keys, keyed exactly as the tenant store, the
- * admin CLI and the local stand-in expect (`functions/shared/tenant-table.ts`). The admin CLI finds
+ * admin CLI and the local stand-in expect (`lib/tenants/tenant-table.ts`). The admin CLI finds
  * it by its name, `smartconnect-relay-<stage>-tenants`.
  *
  * The AWS-managed key is enough: items hold SHA-256 hashes of keys, never a key, and the tenants'

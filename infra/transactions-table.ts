@@ -1,6 +1,6 @@
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { transactionTable } from '../functions/shared/transaction-table.ts';
+import { transactionTable } from '#transactions/transaction-table.ts';
 import type { StageConfig } from './stages.ts';
 
 export interface TransactionsTableProps {
@@ -9,7 +9,7 @@ export interface TransactionsTableProps {
 
 /**
  * The stage's transactions, Idempotency-Keys and register locks, keyed exactly as the code and the
- * local stand-in expect (`functions/shared/transaction-table.ts`).
+ * local stand-in expect (`lib/transactions/transaction-table.ts`).
  *
  * Encryption at rest uses the AWS-managed key (`aws/dynamodb`) rather than DynamoDB's own key: its
  * use is logged in CloudTrail under this account, at no key cost. A customer-managed key would add

@@ -5,16 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { RuntimeEnv, type Stage } from '../functions/shared/runtime-config.ts';
+import { RuntimeEnv, type Stage } from '#runtime/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
 import { developerConsole, type DeveloperConsoleOptions } from './developer-console.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
-import { startSsmStandIn, type SsmStandIn } from './ssm-stand-in.ts';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './dynamodb-stand-in.ts';
+import { startSsmStandIn, type SsmStandIn } from './stand-ins/ssm.ts';
+import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from './stand-ins/dynamodb.ts';
 import { allowPolicy, bearerToken, createAuthorizer, type Authorizer } from '../functions/authorize/authorizer.ts';
-import { parseApiKey } from '../functions/shared/api-keys.ts';
-import { toAuthorizerContext } from '../functions/shared/tenant-context.ts';
-import { createMemoryTenantStore, ensureTenantForKey, type TenantStore } from '../functions/shared/tenant-store.ts';
+import { parseApiKey } from '#tenants/api-keys.ts';
+import { toAuthorizerContext } from '#tenants/tenant-context.ts';
+import { createMemoryTenantStore, ensureTenantForKey, type TenantStore } from '#tenants/tenant-store.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 export interface LocalRelayOptions {
@@ -130,7 +130,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     close: async () => {
       await relay.close();
       // Polls under way finish before the stand-ins go: dynalite throws if written to once closed.
-      await (await import('../functions/shared/transactions-runtime.ts')).stopInProcessPoller();
+      await (await import('#transactions/transactions-runtime.ts')).stopInProcessPoller();
       await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);
     },
   };

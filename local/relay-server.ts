@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizeProxyEvent, type Authorizer } from '../functions/authorize/authorizer.ts';
 import { relayRoutes, type RelayRoute } from '../functions/routes.ts';
-import { corsAllowHeaders, corsMaxAgeSeconds } from '../functions/shared/cors.ts';
-import { problemResponse, problems, type RelayProblem } from '../functions/shared/problem.ts';
-import { authProblems } from '../functions/shared/tenant-context.ts';
+import { corsAllowHeaders, corsMaxAgeSeconds } from '#http/cors.ts';
+import { problemResponse, problems, type RelayProblem } from '#http/problem.ts';
+import { authProblems } from '#tenants/tenant-context.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

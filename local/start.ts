@@ -4,8 +4,8 @@
  * in SMARTCONNECT_ENVIRONMENT (HTTPS; NODE_EXTRA_CA_CERTS is trusted as usual).
  */
 import { randomUUID } from 'node:crypto';
-import { checkEnvironment } from '../functions/shared/environment-guard.ts';
-import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '../functions/shared/tenant-store.ts';
+import { checkEnvironment } from '#smartconnect/environment-guard.ts';
+import { createFileTenantStore, createMemoryTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
 import { defaultLocalTenantsFile } from '../scripts/tenant-cli.ts';
 import { startLocalRelay } from './local-relay.ts';
 

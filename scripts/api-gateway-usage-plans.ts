@@ -35,14 +35,14 @@ import {
   type ThrottleSettings,
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
-import { awsClientConfig } from '../functions/shared/aws-client-config.ts';
-import type { Stage } from '../functions/shared/runtime-config.ts';
-import type { TenantThrottling, UsagePlanBinding } from '../functions/shared/tenant-store.ts';
+import { awsClientConfig } from '#runtime/aws-client-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
+import type { TenantThrottling, UsagePlanBinding } from '#tenants/tenant-store.ts';
 import type { UsagePlanProvisioner, UsagePlanTenant } from './usage-plans.ts';
 
 /**
  * Each stage's region, as in infra/stages.ts (which the CLI does not import: it pulls in
- * aws-cdk-lib). test/unit/usage-plans.test.ts keeps the two in step.
+ * aws-cdk-lib). test/unit/scripts/usage-plans.test.ts keeps the two in step.
  */
 export const stageRegions: Readonly<Record<Stage, string>> = { dev: 'ap-southeast-2', prod: 'ap-southeast-2' };
 

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Stage } from '../functions/shared/runtime-config.ts';
+import type { Stage } from '#runtime/runtime-config.ts';
 import {
   createDynamoTenantStore,
   createFileTenantStore,
@@ -26,7 +26,7 @@ import {
   type TenantSummary,
   type TenantThrottling,
   type UsagePlanBinding,
-} from '../functions/shared/tenant-store.ts';
+} from '#tenants/tenant-store.ts';
 import type { UsagePlanProvisioner } from './usage-plans.ts';
 
 /** Kept in step with scripts/api-gateway-usage-plans.ts (imported lazily: only --stage needs the SDK). */

@@ -14,7 +14,7 @@
  *   once methods require API keys: a request without a usage identifier would get 403.
  * - `deprovision`: DeleteUsagePlanKey / DeleteApiKey (and the tenant's own plan).
  */
-import type { TenantThrottling, UsagePlanBinding } from '../functions/shared/tenant-store.ts';
+import type { TenantThrottling, UsagePlanBinding } from '#tenants/tenant-store.ts';
 
 export interface UsagePlanTenant {
   readonly tenantId: string;

@@ -21,9 +21,9 @@ import type {
   PolicyDocument,
 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { keyIdForLog, parseApiKey, verifyApiKey } from '../shared/api-keys.ts';
-import type { TenantRecord, TenantStore } from '../shared/tenant-store.ts';
-import { toAuthorizerContext, type AuthorizerContext } from '../shared/tenant-context.ts';
+import { keyIdForLog, parseApiKey, verifyApiKey } from '#tenants/api-keys.ts';
+import type { TenantRecord, TenantStore } from '#tenants/tenant-store.ts';
+import { toAuthorizerContext, type AuthorizerContext } from '#tenants/tenant-context.ts';
 
 export type AuthorizerResult = APIGatewayAuthorizerWithContextResult<AuthorizerContext>;
 

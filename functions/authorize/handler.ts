@@ -7,8 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { createDynamoTenantStore, tenantTableClientConfig } from '../shared/tenant-store.ts';
-import { RuntimeEnv } from '../shared/runtime-config.ts';
+import { createDynamoTenantStore, tenantTableClientConfig } from '#tenants/tenant-store.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { createAuthorizer, type AuthorizerResult } from './authorizer.ts';
 
 const env = process.env;

@@ -2,12 +2,12 @@
  * POST /transactions: starts a transaction on the register's terminal, at most once per
  * Idempotency-Key, and answers at once (202); the outcome is followed in the background.
  */
-import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
-import { assertVendorAllowed, requireTenant } from '../shared/tenant-context.ts';
-import { transactionRequest } from '../shared/transaction-request.ts';
-import { toResource } from '../shared/transaction-resource.ts';
-import { requireTransactionsTable, transactions } from '../shared/transactions-runtime.ts';
-import { parseOrThrow } from '../shared/validation.ts';
+import { httpHandler, jsonResponse, type JsonEvent } from '#http/middy-stack.ts';
+import { assertVendorAllowed, requireTenant } from '#tenants/tenant-context.ts';
+import { transactionRequest } from '#transactions/transaction-request.ts';
+import { toResource } from '#transactions/transaction-resource.ts';
+import { requireTransactionsTable, transactions } from '#transactions/transactions-runtime.ts';
+import { parseOrThrow } from '#http/validation.ts';
 import { idempotencyKeySchema } from './request.ts';
 
 export async function createTransaction(event: JsonEvent) {

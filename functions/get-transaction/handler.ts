@@ -1,11 +1,11 @@
 /** GET /transactions/{transactionId}: the stored transaction, for as long as it is retained. */
 import * as z from 'zod/mini';
-import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
-import { RelayProblem } from '../shared/problem.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { toResource } from '../shared/transaction-resource.ts';
-import { requireTransactionsTable, transactionStore } from '../shared/transactions-runtime.ts';
-import { parseOrThrow } from '../shared/validation.ts';
+import { httpHandler, jsonResponse, type ApiEvent } from '#http/middy-stack.ts';
+import { RelayProblem } from '#http/problem.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { toResource } from '#transactions/transaction-resource.ts';
+import { requireTransactionsTable, transactionStore } from '#transactions/transactions-runtime.ts';
+import { parseOrThrow } from '#http/validation.ts';
 
 const transactionId = z.string({ error: 'is required' }).check(z.uuid({ error: 'must be a transaction id returned by POST /transactions' }));
 

@@ -3,8 +3,8 @@
  * function itself (no SSM, SmartConnect or DynamoDB call), so it says the API and Lambda are up,
  * and which stage this is, and nothing about any tenant.
  */
-import { httpHandler, jsonResponse } from '../shared/http.ts';
-import { RuntimeEnv } from '../shared/runtime-config.ts';
+import { httpHandler, jsonResponse } from '#http/middy-stack.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 
 const stage = process.env[RuntimeEnv.stage] ?? 'unknown';
 

@@ -3,13 +3,13 @@
  * a response (crash, reload, timeout) can find what it started.
  */
 import * as z from 'zod/mini';
-import { httpHandler, jsonResponse, type ApiEvent } from '../shared/http.ts';
-import { problems } from '../shared/problem.ts';
-import { requireTenant } from '../shared/tenant-context.ts';
-import { toResource } from '../shared/transaction-resource.ts';
-import { InvalidCursorError } from '../shared/transaction-store.ts';
-import { requireTransactionsTable, transactionStore } from '../shared/transactions-runtime.ts';
-import { parseOrThrow, requiredText } from '../shared/validation.ts';
+import { httpHandler, jsonResponse, type ApiEvent } from '#http/middy-stack.ts';
+import { problems } from '#http/problem.ts';
+import { requireTenant } from '#tenants/tenant-context.ts';
+import { toResource } from '#transactions/transaction-resource.ts';
+import { InvalidCursorError } from '#transactions/transaction-store.ts';
+import { requireTransactionsTable, transactionStore } from '#transactions/transactions-runtime.ts';
+import { parseOrThrow, requiredText } from '#http/validation.ts';
 
 const listQuery = z.strictObject({
   posRegisterId: requiredText(64, 'The register whose transactions to list.'),

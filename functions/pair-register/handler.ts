@@ -1,8 +1,8 @@
 /** PUT /pairing/{pairingCode}: links a POS register to the terminal showing the code. */
-import { httpHandler, jsonResponse, type JsonEvent } from '../shared/http.ts';
-import { resolveSmartConnectEnvironment, smartConnect } from '../shared/runtime.ts';
-import { assertVendorAllowed, requireTenant } from '../shared/tenant-context.ts';
-import { parseOrThrow } from '../shared/validation.ts';
+import { httpHandler, jsonResponse, type JsonEvent } from '#http/middy-stack.ts';
+import { resolveSmartConnectEnvironment, smartConnect } from '#runtime/container.ts';
+import { assertVendorAllowed, requireTenant } from '#tenants/tenant-context.ts';
+import { parseOrThrow } from '#http/validation.ts';
 import { pairingCodeSchema, pairRegisterBody } from './request.ts';
 
 export async function pairRegister(event: JsonEvent) {

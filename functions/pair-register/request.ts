@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { optionalText, requiredText } from '../shared/validation.ts';
+import { optionalText, requiredText } from '#http/validation.ts';
 
 export const pairingCodeSchema = z
   .string({ error: 'is required' })

@@ -5,9 +5,9 @@
  * cannot even be rescheduled is reported back, to land in the dead-letter queue.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { PollMessage } from '../shared/poll-scheduler.ts';
-import { logger } from '../shared/runtime.ts';
-import { pollScheduler, transactions } from '../shared/transactions-runtime.ts';
+import type { PollMessage } from '#transactions/poll-scheduler.ts';
+import { logger } from '#runtime/container.ts';
+import { pollScheduler, transactions } from '#transactions/transactions-runtime.ts';
 
 const retryAfterErrorMs = 5_000;
 

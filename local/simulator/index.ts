@@ -1,6 +1,6 @@
 /**
  * An in-process SmartConnect over HTTPS on 127.0.0.1, for the relay's tests, its local run and
- * people trying the API by hand. The contract is /work/shared/reference/smartconnect-api.md;
+ * people trying the API by hand. The contract is docs/smartconnect.md;
  * README.md beside this file has the scripted outcomes.
  */
 import { readFileSync } from 'node:fs';

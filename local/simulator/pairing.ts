@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { IssuedPairingCode, PairingRecord } from './types.ts';
 
-/** The routing key of a pairing (smartconnect-api.md §2.1), compared byte for byte. */
+/** The routing key of a pairing (docs/smartconnect.md §2.1), compared byte for byte. */
 export interface RegisterTriple {
   posRegisterId: string;
   posBusinessName: string;

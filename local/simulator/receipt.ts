@@ -1,5 +1,5 @@
 /**
- * Fixed-width terminal receipts in the layout of the docs' example (smartconnect-api.md §4.1):
+ * Fixed-width terminal receipts in the layout of the docs' example (docs/smartconnect.md §4.1):
  * 30 columns, `\n`-separated, meant for a monospaced font.
  */
 

@@ -1,6 +1,6 @@
 /**
  * HTTPS front door: reads each request whole, records it, applies any scripted fault, then
- * routes it to pairing, transactions or the device console (smartconnect-api.md §2).
+ * routes it to pairing, transactions or the device console (docs/smartconnect.md §2).
  */
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The timestamp formats of smartconnect-api.md §4.2. Server stamps look like UTC; the terminal
+ * The timestamp formats of docs/smartconnect.md §4.2. Server stamps look like UTC; the terminal
  * reports its local time, and the simulated terminal stands in New Zealand.
  */
 

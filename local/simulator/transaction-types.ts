@@ -1,5 +1,5 @@
 /**
- * The 16 TransactionType values (smartconnect-api.md §3) and the form fields each one needs.
+ * The 16 TransactionType values (docs/smartconnect.md §3) and the form fields each one needs.
  * Validation here has no side effects; transactions.ts decides pairing, busy and creation.
  */
 

@@ -1,5 +1,5 @@
 /**
- * POST /Transaction and its polling URL (smartconnect-api.md §2.2, §2.3, §4.4). A transaction's
+ * POST /Transaction and its polling URL (docs/smartconnect.md §2.2, §2.3, §4.4). A transaction's
  * state is a pure function of the clock: PENDING until the terminal answers (deviceResponseMs
  * after the POST), then COMPLETED; nothing runs on timers, so a fake clock drives everything.
  */

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
-import { createDynamoTenantStore } from '../../functions/shared/tenant-store.ts';
-import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { createDynamoTenantStore } from '#tenants/tenant-store.ts';
+import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import { fileURLToPath } from 'node:url';
 import { startSimulator, type Simulator } from '../../local/simulator/index.ts';
-import { startSsmStandIn, type SsmStandIn } from '../../local/ssm-stand-in.ts';
+import { startSsmStandIn, type SsmStandIn } from '../../local/stand-ins/ssm.ts';
 import { simulatorCaPath } from '../../local/local-relay.ts';
-import { RuntimeEnv } from '../../functions/shared/runtime-config.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { invokeBundle, synthesizedFunctions, type SynthesizedFunction } from './invoke-bundle.ts';
 import { validPairing } from '../support/relay-client.ts';
 

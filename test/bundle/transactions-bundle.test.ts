@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
 import { simulatorCaPath } from '../../local/local-relay.ts';
 import { startSimulator, type Simulator } from '../../local/simulator/index.ts';
-import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in.ts';
-import { startSsmStandIn, type SsmStandIn } from '../../local/ssm-stand-in.ts';
-import { RuntimeEnv } from '../../functions/shared/runtime-config.ts';
+import { startSqsStandIn, type SqsStandIn } from '../../local/stand-ins/sqs.ts';
+import { startSsmStandIn, type SsmStandIn } from '../../local/stand-ins/ssm.ts';
+import { RuntimeEnv } from '#runtime/runtime-config.ts';
 import { invokeBundle, synthesizedFunctions, type SynthesizedFunction } from './invoke-bundle.ts';
 
 // The dev stage's transaction functions, as synthesized, against the simulator and loopback

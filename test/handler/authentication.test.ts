@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { generateApiKey } from '../../functions/shared/api-keys.ts';
+import { generateApiKey } from '#tenants/api-keys.ts';
 import { relayRoutes } from '../../functions/routes.ts';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { call, expectProblem, pairRequest, validPairing } from '../support/relay-client.ts';

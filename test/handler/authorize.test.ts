@@ -10,13 +10,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { generateApiKey, hashApiKey } from '../../functions/shared/api-keys.ts';
-import { RelayProblem } from '../../functions/shared/problem.ts';
-import { createDynamoTenantStore, createFileTenantStore, type IssuedKey, type TenantStore } from '../../functions/shared/tenant-store.ts';
-import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
+import { generateApiKey, hashApiKey } from '#tenants/api-keys.ts';
+import { RelayProblem } from '#http/problem.ts';
+import { createDynamoTenantStore, createFileTenantStore, type IssuedKey, type TenantStore } from '#tenants/tenant-store.ts';
+import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import { authorizeProxyEvent, createAuthorizer, type AuthorizerResult } from '../../functions/authorize/authorizer.ts';
-import { assertVendorAllowed, directInvocationTenant, requireTenant, tenantFromEvent } from '../../functions/shared/tenant-context.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
+import { assertVendorAllowed, directInvocationTenant, requireTenant, tenantFromEvent } from '#tenants/tenant-context.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
 
 type Handler = (event: APIGatewayRequestAuthorizerEvent) => Promise<AuthorizerResult>;
 

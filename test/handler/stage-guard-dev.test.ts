@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import dns from 'node:dns';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
-import { officialEnvironments } from '../../functions/shared/environment-guard.ts';
+import { officialEnvironments } from '#smartconnect/environment-guard.ts';
 import { expectProblem, pairRequest } from '../support/relay-client.ts';
 
 // The dev stage pointed at SmartConnect production. A broken guard would try to reach the real

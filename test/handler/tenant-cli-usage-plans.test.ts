@@ -1,12 +1,12 @@
 /**
  * scripts/api-gateway-usage-plans.ts with the real @aws-sdk/client-api-gateway against a loopback
- * API Gateway stand-in (scripts/api-gateway-stand-in.ts): which calls each path makes, what it
+ * API Gateway stand-in (local/stand-ins/api-gateway.ts): which calls each path makes, what it
  * creates, how it rolls back and how it deprovisions.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { apiGatewayClientConfig, createApiGatewayUsagePlans, UsagePlanError } from '../../scripts/api-gateway-usage-plans.ts';
-import { startApiGatewayStandIn, type ApiGatewayStandIn, type StandInRequest, type StandInUsagePlan } from '../../scripts/api-gateway-stand-in.ts';
+import { startApiGatewayStandIn, type ApiGatewayStandIn, type StandInRequest, type StandInUsagePlan } from '../../local/stand-ins/api-gateway.ts';
 
 let gateway: ApiGatewayStandIn;
 let client: APIGatewayClient;

@@ -15,10 +15,10 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../functions/authorize/authorizer.ts';
-import { createDynamoTenantStore, createFileTenantStore, type TenantStore } from '../../functions/shared/tenant-store.ts';
-import { tenantTableDefinition } from '../../functions/shared/tenant-table.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
-import { startApiGatewayStandIn, type ApiGatewayStandIn, type StandInUsagePlan } from '../../scripts/api-gateway-stand-in.ts';
+import { createDynamoTenantStore, createFileTenantStore, type TenantStore } from '#tenants/tenant-store.ts';
+import { tenantTableDefinition } from '#tenants/tenant-table.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { startApiGatewayStandIn, type ApiGatewayStandIn, type StandInUsagePlan } from '../../local/stand-ins/api-gateway.ts';
 import { runTenantCli } from '../../scripts/tenant-cli.ts';
 import type { UsagePlanProvisioner, UsagePlanTenant } from '../../scripts/usage-plans.ts';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/dynamodb-stand-in.ts';
-import { createTransactionService } from '../../functions/shared/transaction-service.ts';
-import { createTransactionStore, type TransactionRecord } from '../../functions/shared/transaction-store.ts';
-import type { PollResult, SmartConnectClient } from '../../functions/shared/smartconnect-client.ts';
+import { startDynamoStandIn, transactionTableDefinition, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { createTransactionService } from '#transactions/transaction-service.ts';
+import { createTransactionStore, type TransactionRecord } from '#transactions/transaction-store.ts';
+import type { PollResult, SmartConnectClient } from '#smartconnect/smartconnect-client.ts';
 
 // The poll step is also the watchdog for creates that died half-way: exercised here on the real
 // store (DynamoDB stand-in) with a clock the test controls.

@@ -8,11 +8,11 @@ import * as z from 'zod/mini';
 import { idempotencyKeySchema } from '../../functions/create-transaction/request.ts';
 import { pairingCodeSchema, pairRegisterBody } from '../../functions/pair-register/request.ts';
 import { relayRoutes, type RelayRoute } from '../../functions/routes.ts';
-import { corsExposeHeaders } from '../../functions/shared/cors.ts';
-import { maxBodyBytes } from '../../functions/shared/http.ts';
-import { problemContentType } from '../../functions/shared/problem.ts';
-import { unauthorizedProblem } from '../../functions/shared/tenant-context.ts';
-import { transactionRequest } from '../../functions/shared/transaction-request.ts';
+import { corsExposeHeaders } from '#http/cors.ts';
+import { maxBodyBytes } from '#http/middy-stack.ts';
+import { problemContentType } from '#http/problem.ts';
+import { unauthorizedProblem } from '#tenants/tenant-context.ts';
+import { transactionRequest } from '#transactions/transaction-request.ts';
 import { gatewayUses, routeProblems, type ProblemUse, type StatusKey } from './problem-catalogue.ts';
 import * as responses from './response-schemas.ts';
 

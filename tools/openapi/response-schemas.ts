@@ -4,9 +4,9 @@
  * `npm run typecheck` fail when a response type in functions/ changes and these do not.
  */
 import * as z from 'zod/mini';
-import type { Outcome, TransactionResult, TransactionStatus } from '../../functions/shared/transaction-outcome.ts';
-import type { TransactionResource } from '../../functions/shared/transaction-resource.ts';
-import { transactionRequest } from '../../functions/shared/transaction-request.ts';
+import type { Outcome, TransactionResult, TransactionStatus } from '#transactions/transaction-outcome.ts';
+import type { TransactionResource } from '#transactions/transaction-resource.ts';
+import { transactionRequest } from '#transactions/transaction-request.ts';
 
 const text = (description: string) => z.string().check(z.describe(description));
 const cents = (description: string) => z.int().check(z.describe(description));
