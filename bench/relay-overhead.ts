@@ -30,6 +30,15 @@ const warmIterations = Number(process.env.BENCH_ITERATIONS ?? 1500);
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 31);
 const repo = new URL('..', import.meta.url).pathname;
 
+/** Progress on stderr (the report stays alone on stdout): a line every 10 %, rewritten in place on a terminal. */
+function progress(label: string, done: number, total: number): void {
+  const step = Math.max(1, Math.floor(total / 10));
+  if (done !== total && done % step !== 0) return;
+  const line = `${label}: ${done}/${total} (${Math.round((done / total) * 100)} %)`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+  else process.stderr.write(`${line}\n`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
 
@@ -108,6 +117,7 @@ for (let i = 0; i < warmIterations + 200; i += 1) {
   const n = await timed(() => directViaNodeHttps(sim.issuePairingCode()));
   const r = await timed(() => relayed(sim.issuePairingCode()));
   if (i >= 200) directTimes.push(d), nodeHttpsTimes.push(n), relayTimes.push(r);
+  progress('warm requests (direct, node:https, relayed)', i + 1, warmIterations + 200);
 }
 const warmRatio = median(relayTimes) / median(directTimes);
 const ssmCalls = ssm.calls;
@@ -157,6 +167,7 @@ const coldCases = [
   { label: 'create-transaction, SDK bundled', handler: 'create-transaction', bare: 'ssm-dynamodb-sqs', sdk: 'bundled' },
   { label: 'authorize, SDK bundled', handler: 'authorize', bare: 'dynamodb', sdk: 'bundled' },
 ] as const;
+if (coldRuns > 0) process.stderr.write(`bundling ${coldCases.length} functions and their bare SDK baselines…\n`);
 const coldFiles = await Promise.all(
   coldCases.filter(() => coldRuns > 0).map(async (c) => ({
     ...c,
@@ -171,6 +182,7 @@ for (let i = 0; i < coldRuns; i += 1) {
     coldTimes[k]!.relay.push(initTime(c.relayFile));
     coldTimes[k]!.bare.push(initTime(c.bareFile));
   });
+  progress(`cold starts (${coldFiles.length * 2} fresh processes per run)`, i + 1, coldRuns);
 }
 const cold = coldFiles.map((c, k) => ({ label: c.label, relay: median(coldTimes[k]!.relay), bare: median(coldTimes[k]!.bare) }));
 rmSync(work, { recursive: true, force: true });

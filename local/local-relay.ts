@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { RuntimeEnv, type Stage } from '#runtime/runtime-config.ts';
 import { startRelayServer, type RelayServer } from './relay-server.ts';
+import { developerConsole, type DeveloperConsoleOptions } from './developer-console.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { startSsmStandIn, type SsmStandIn } from './stand-ins/ssm.ts';
 import { startDynamoStandIn, transactionTableDefinition, webhookTableDefinition, type DynamoStandIn } from './stand-ins/dynamodb.ts';
@@ -39,6 +40,8 @@ export interface LocalRelayOptions {
   readonly corsAllowedOrigins?: readonly string[];
   /** Keep the relay's tables in this folder across runs (`npm start`); in memory when omitted. */
   readonly dynamoPath?: string;
+  /** Serve the developer pages (/, /docs, /openapi.json, /_device) and log each request (`npm start`). */
+  readonly developerConsole?: Omit<DeveloperConsoleOptions, 'deviceConsole'>;
 }
 
 export interface LocalRelay {
@@ -123,6 +126,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       authorizer,
       rateLimit: options.rateLimit,
       corsAllowedOrigins: options.corsAllowedOrigins,
+      around: options.developerConsole && developerConsole({ ...options.developerConsole, deviceConsole: simulator?.deviceConsole }),
     });
   } catch (error) {
     await Promise.all([simulator?.close(), ssm.close(), dynamo.close()]);

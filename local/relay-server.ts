@@ -4,7 +4,7 @@
  * `npm start` and the handler tests.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -32,7 +32,12 @@ export interface RelayServerOptions {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   /** Browser origins whose CORS preflights are answered, like the stage's API Gateway config. */
   readonly corsAllowedOrigins?: readonly string[];
+  /** Runs around every request (`npm start`'s console log and developer pages); `next` serves it as usual. */
+  readonly around?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
+
+/** What the server learnt about a request, for the console log: its API Gateway request id and tenant. */
+export const requestFacts = new WeakMap<IncomingMessage, { requestId: string; tenantId?: string }>();
 
 export interface RelayServer {
   readonly url: string;
@@ -79,6 +84,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
       if (!pathParameters) continue;
       const { route, handler } = compiled;
       const event = toProxyEvent(req, target, body, route, pathParameters, stage);
+      requestFacts.set(req, { requestId: event.requestContext.requestId });
       if (!route.public) {
         let authorized;
         try {
@@ -90,6 +96,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
         const waitSeconds = rateLimiter?.(authorized.tenantId);
         if (waitSeconds) return sendProblem(problems.rateLimited(waitSeconds));
         event.requestContext.authorizer = authorized;
+        requestFacts.set(req, { requestId: event.requestContext.requestId, tenantId: authorized.tenantId });
       }
       return send(await handler(event, lambdaContext(route.handler, functionTimeoutMs)));
     }
@@ -97,7 +104,9 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
   };
 
   // requireHostHeader off: Node would answer a request without Host with an empty 400 of its own.
-  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes, requireHostHeader: false }, (req, res) => {
+  const { around } = options;
+  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes, requireHostHeader: false }, (req, res) => (around ? around(req, res, () => serve(req, res)) : serve(req, res)));
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const send = (result: APIGatewayProxyResult) => {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
@@ -114,7 +123,7 @@ export async function startRelayServer(options: RelayServerOptions): Promise<Rel
         res.destroy();
       }
     });
-  });
+  };
   // Requests Node's parser refuses (bad request line, oversized or invalid headers) never reach
   // the handler: answer them with a JSON problem too, when the socket can still take it.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

@@ -43,7 +43,12 @@ if (external) {
   if (!check.ok) refuse(check.reason);
 }
 
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// The console shows one line per request (developer-console.ts); RELAY_DEBUG=1 adds the
+// functions' own structured logs, stacks included.
+if (process.env.RELAY_DEBUG === '1') process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+else process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// As on the stages: browser POS front-ends on these origins may call the relay.
+const corsAllowedOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
 
 const paths = statePaths();
 let saved: RelayState;
@@ -84,6 +89,8 @@ try {
     // Generous for people typing by hand; the tests use SmartConnect's ~2 minutes.
     simulator: { port: simulatorPort, pairingCodeTtlMs: 15 * 60_000, stateFile: paths.simulator },
     dynamoPath: paths.dynamo,
+    corsAllowedOrigins,
+    developerConsole: { log: (line) => console.log(line) },
   });
 } catch (error) {
   refuse(startFailure(error));
@@ -114,6 +121,9 @@ const lines = [
   '',
   `SmartConnect relay (dev stage) listening on ${base}`,
   `SmartConnect environment: ${external ?? `${relay.simulator!.baseUrl} (built-in simulator)`}`,
+  ...(relay.simulator ? [`Virtual terminal: ${base}/_device  (pairing codes, registers, transactions; 62-cent amounts wait for you)`] : []),
+  `API reference: ${base}/docs  (OpenAPI: ${base}/openapi.json)`,
+  ...(corsAllowedOrigins.length ? [`CORS allowed origins: ${corsAllowedOrigins.join(', ')}`] : []),
   '',
   `API key (tenant allowed posVendorName "${vendor}"): ${relay.apiKey}`,
   process.env.RELAY_API_KEY ? '  (from RELAY_API_KEY)' : `  (kept in ${paths.relay} across restarts; --fresh makes a new one)`,
@@ -134,7 +144,8 @@ if (relay.simulator) {
     `    -d '{${register},"posRegisterName":"Main Register"}'`,
     '',
     '2. Start a $12.50 purchase. Run it twice: the same Idempotency-Key gives back the same transaction,',
-    '   and the terminal is asked once. (Amounts whose cents are 51–61 script other outcomes: see the README.)',
+    '   and the terminal is asked once. (Amounts whose cents are 51–61 script other outcomes, and 62 waits',
+    '   for Approve/Decline on the virtual terminal page: see the README.)',
     '',
     `  curl -sS -X POST ${base}/transactions ${auth} \\`,
     `    -H 'Content-Type: application/json' -H 'Idempotency-Key: ${randomUUID()}' \\`,
@@ -144,9 +155,9 @@ if (relay.simulator) {
     '',
     `  curl -sS ${base}/transactions/<id> ${auth}`,
     '',
-    'A new pairing code from the simulated terminal:',
+    'A new pairing code: the button on the virtual terminal page, or',
     '',
-    `  curl -sS --cacert local/certs/ca.pem -X POST ${relay.simulator.origin}/_device/pairing-codes`,
+    `  curl -sS -X POST ${base}/_device/pairing-codes`,
   );
 }
 if (relay.simulator) {
@@ -155,13 +166,19 @@ if (relay.simulator) {
   writeFileSync(localStartFile, JSON.stringify({ url: base, simulatorOrigin: relay.simulator.origin }));
   lines.push('', 'Check it end to end (health, 401, a refused pairing, then pair, purchase and outcome on the simulator):', '', `  npm run smoke -- --url ${base} --key $RELAY_API_KEY`);
 }
-lines.push('', 'Press Ctrl+C to stop.', '');
+lines.push('', 'One line per request below (RELAY_DEBUG=1 for the full logs). Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));
 
+let stopping = false;
 const stop = async () => {
+  // A second Ctrl+C does not wait for the polls under way.
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log('\nStopping: letting polls under way finish (Ctrl+C again to quit at once)…');
   await relay.close();
   await file.releaseVendorNames('local', [vendor]).catch(() => undefined);
+  console.log('Stopped.');
   process.exit(0);
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

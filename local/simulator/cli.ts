@@ -33,12 +33,14 @@ const code = simulator.issuePairingCode();
 console.log(
   [
     `SmartConnect simulator listening: ${simulator.baseUrl}`,
+    `Virtual terminal (pairing codes, registers, transactions; 62-cent amounts wait for you): ${simulator.origin}/_device`,
+    '  (the browser must trust the test CA, or accept its warning; `npm start` serves the same page over plain HTTP)',
     `Pairing code (valid 2 minutes, single use): ${code}`,
     'New pairing code:',
     `  curl --cacert ${ca} -X POST ${simulator.origin}/_device/pairing-codes`,
     'Pair a register:',
     `  curl --cacert ${ca} -X PUT ${simulator.baseUrl}/Pairing/${code} ` +
       "-d POSRegisterID=till-1 -d 'POSRegisterName=Till 1' -d 'POSBusinessName=Demo Shop' -d POSVendorName=Demo",
-    'Amount cents 51–61 script the outcome (local/simulator/README.md). Ctrl-C stops.',
+    'Amount cents 51–61 script the outcome, 62 waits for the virtual terminal (local/simulator/README.md). Ctrl-C stops.',
   ].join('\n'),
 );

@@ -4,6 +4,7 @@
  * README.md beside this file has the scripted outcomes.
  */
 import { readFileSync } from 'node:fs';
+import { createDeviceConsole } from './device-api.ts';
 import { FaultQueue } from './faults.ts';
 import { PairingRegistry } from './pairing.ts';
 import { startServer } from './server.ts';
@@ -22,6 +23,7 @@ export type {
   SimulatorOptions,
 } from './types.ts';
 export { outcomeByCents } from './outcomes.ts';
+export type { ConsoleAnswer, DeviceConsole } from './device-api.ts';
 
 export const defaultSimulatorOptions = {
   port: 0,
@@ -59,7 +61,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     key: readFileSync(new URL('../certs/simulator-key.pem', import.meta.url)),
     cert: readFileSync(new URL('../certs/simulator.pem', import.meta.url)),
   };
-  const server = await startServer({ pairing, transactions, faults, requests, tls, persist }, settings.port);
+  const deviceConsole = createDeviceConsole({ pairing, transactions });
+  const server = await startServer({ pairing, transactions, faults, requests, tls, deviceConsole, persist }, settings.port);
   origin = `https://127.0.0.1:${server.port}`;
 
   return {
@@ -76,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     failNext: (route, fault, times) => faults.add(route, fault, times),
     pairings: () => pairing.list(),
+    deviceConsole,
     close: () => server.close(),
   };
 }

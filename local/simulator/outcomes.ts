@@ -20,7 +20,13 @@ export type OutcomeKind =
   | 'tip-and-surcharge'
   | 'contradictory'
   | 'lost-response'
-  | 'busy';
+  | 'busy'
+  /** Waits for a person on the virtual terminal page (device-api.ts) to decide. */
+  | 'manual';
+
+/** What a person can press on the virtual terminal for a `manual` transaction. */
+export type ManualVerdict = 'approved' | 'declined' | 'cancelled' | 'offline';
+export const manualVerdicts: readonly ManualVerdict[] = ['approved', 'declined', 'cancelled', 'offline'];
 
 export const outcomeByCents: Readonly<Record<string, OutcomeKind>> = {
   '51': 'declined',
@@ -34,6 +40,7 @@ export const outcomeByCents: Readonly<Record<string, OutcomeKind>> = {
   '59': 'contradictory',
   '60': 'lost-response',
   '61': 'busy',
+  '62': 'manual',
 };
 
 export const scriptedTip = 100;
@@ -74,7 +81,7 @@ const accepted: Verdict = {
   reached: true,
 };
 
-const verdicts: Record<Exclude<OutcomeKind, 'no-answer' | 'busy'>, Verdict> = {
+const verdicts: Record<Exclude<OutcomeKind, 'no-answer' | 'busy' | 'manual'>, Verdict> = {
   approved: accepted,
   delayed: accepted,
   'lost-response': accepted,
@@ -161,7 +168,7 @@ export function terminalResult(ctx: TerminalContext, kind: OutcomeKind): Fields 
 }
 
 function financialResult(ctx: TerminalContext, kind: OutcomeKind, at: { terminalRef: string; tran: string; time: string; base: Fields }): Fields {
-  const verdict = kind === 'no-answer' || kind === 'busy' ? accepted : verdicts[kind];
+  const verdict = kind === 'no-answer' || kind === 'busy' || kind === 'manual' ? accepted : verdicts[kind];
   const requested = Number(ctx.amount ?? 0);
   const tip = verdict.approved && kind === 'tip-and-surcharge' ? scriptedTip : 0;
   const surcharge = verdict.approved && kind === 'tip-and-surcharge' ? scriptedSurcharge : 0;

@@ -98,6 +98,15 @@ export class PairingRegistry {
     return this.#pairings.get(tripleKey(triple))?.deviceId;
   }
 
+  /** Codes that can still pair, newest first (what the virtual terminal shows). */
+  liveCodes(): IssuedPairingCode[] {
+    const now = this.#now();
+    return [...this.#codes]
+      .filter(([, state]) => now <= state.expiresAt)
+      .map(([pairingCode, state]) => ({ pairingCode, deviceId: state.deviceId, expiresAt: state.expiresAt }))
+      .reverse();
+  }
+
   list(): PairingRecord[] {
     return [...this.#pairings.values()].map((p) => ({ ...p, fields: { ...p.fields } }));
   }

@@ -6,6 +6,7 @@ import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendFault } from './faults.ts';
 import type { FaultQueue } from './faults.ts';
+import type { DeviceConsole } from './device-api.ts';
 import type { PairingRegistry } from './pairing.ts';
 import type { Reply, TransactionStore } from './transactions.ts';
 import type { RecordedRequest, RouteName } from './types.ts';
@@ -18,6 +19,8 @@ export interface ServerDeps {
   tls: { key: Buffer; cert: Buffer };
   /** Saves the state after a change, before the answer leaves (the state file, when there is one). */
   persist?: () => void;
+  /** The virtual terminal page and its JSON (device-api.ts). */
+  deviceConsole?: DeviceConsole;
 }
 
 export interface RunningServer {
@@ -84,6 +87,13 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
     const target = req.url ?? '/';
     const url = new URL(target, 'https://127.0.0.1');
     const rawBody = body.toString('utf8');
+    // The virtual terminal's screen is not SmartConnect: not recorded, never faulted.
+    const onScreen = method === 'POST' && classify(method, url.pathname).route === 'device' ? undefined : deps.deviceConsole?.(method, url.pathname, rawBody);
+    if (onScreen) {
+      res.writeHead(onScreen.status, { 'Content-Type': onScreen.contentType ?? 'text/plain', 'Cache-Control': 'no-store' });
+      res.end(onScreen.body);
+      return;
+    }
     const formEncoded = isFormEncoded(req.headers['content-type']);
     const form = formEncoded ? Object.fromEntries(new URLSearchParams(rawBody)) : {};
     const match = method === 'OPTIONS' ? { route: 'other' as const } : classify(method, url.pathname);
@@ -183,7 +193,7 @@ function route(deps: ServerDeps, match: Match, url: URL, rawBody: string, form: 
   }
 }
 
-function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
+export function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
   let deviceId: unknown;
   if (rawBody.trim() !== '') {
     let parsed: unknown;
@@ -207,7 +217,7 @@ function issueFromConsole(pairing: PairingRegistry, rawBody: string): Reply {
   };
 }
 
-const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });
+export const errorReply = (status: number, message: string): Reply => ({ status, body: { error: message } });
 
 function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { ...corsHeaders, ...reply.headers };

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { delayedPendingFields, outcomeFor, terminalResult } from './outcomes.ts';
-import type { OutcomeKind } from './outcomes.ts';
+import type { ManualVerdict, OutcomeKind } from './outcomes.ts';
 import type { PairingRegistry, RegisterTriple } from './pairing.ts';
 import { serverStamp } from './time-format.ts';
 import { isFinancial, validateTransactionRequest } from './transaction-types.ts';
@@ -42,6 +42,8 @@ interface TransactionRecord {
   lastPollAt?: number;
   /** For Journal.* types: what the terminal reports as its last transaction. */
   previous?: TransactionRecord;
+  /** A `manual` transaction's verdict, pressed on the virtual terminal page. */
+  decision?: { kind: ManualVerdict; at: number };
 }
 
 /** A transaction as stored in the state file: the journal's `previous` link by id. */
@@ -52,6 +54,25 @@ export interface TransactionSnapshot {
   readonly transactions: readonly TransactionSnapshotRecord[];
   readonly results: ReadonlyArray<readonly [string, Fields]>;
 }
+
+/** A transaction as the virtual terminal shows it: no token, no polling URL. */
+export interface TerminalTransaction {
+  id: string;
+  deviceId: string;
+  posRegisterId: string;
+  posBusinessName: string;
+  posVendorName: string;
+  type: string;
+  amount: string | undefined;
+  createdAt: string;
+  status: 'PENDING' | 'COMPLETED';
+  /** PENDING and waiting for someone to press a button on the page. */
+  waitingForPerson: boolean;
+  /** SmartConnect's TransactionResult once COMPLETED. */
+  transactionResult?: string;
+}
+
+export type DecideResult = { ok: true } | { ok: false; status: number; error: string };
 
 type Phase = { status: 'PENDING'; delayed: boolean } | { status: 'COMPLETED'; completedAt: number };
 
@@ -173,7 +194,40 @@ export class TransactionStore {
     for (const [id, fields] of snapshot.results) this.#results.set(id, fields);
   }
 
+  /** Newest first, for the virtual terminal page. */
+  list(limit = 50): TerminalTransaction[] {
+    const now = this.#now();
+    return [...this.#byId.values()].slice(-limit).reverse().map((tx) => {
+      const phase = this.#phase(tx, now);
+      const result = phase.status === 'COMPLETED' ? this.#result(tx, phase.completedAt).TransactionResult : undefined;
+      return {
+        id: tx.id,
+        deviceId: tx.deviceId,
+        ...tx.triple,
+        type: tx.request.type,
+        amount: tx.request.amount,
+        createdAt: new Date(tx.createdAt).toISOString(),
+        status: phase.status,
+        waitingForPerson: phase.status === 'PENDING' && tx.kind === 'manual' && now - tx.createdAt <= this.#timings.tokenTtlMs,
+        ...(result ? { transactionResult: result } : {}),
+      };
+    });
+  }
+
+  /** A person's verdict on a transaction waiting on the virtual terminal page (62 cents). */
+  decide(id: string, verdict: ManualVerdict): DecideResult {
+    const tx = this.#byId.get(id.toLowerCase());
+    if (tx === undefined) return { ok: false, status: 404, error: 'No such transaction' };
+    if (tx.kind !== 'manual') return { ok: false, status: 409, error: 'This transaction is not waiting for a person: only amounts ending in 62 cents are' };
+    if (tx.decision) return { ok: false, status: 409, error: 'This transaction was already decided' };
+    const now = this.#now();
+    if (now - tx.createdAt > this.#timings.tokenTtlMs) return { ok: false, status: 409, error: 'Too late: the transaction expired' };
+    tx.decision = { kind: verdict, at: now };
+    return { ok: true };
+  }
+
   #phase(tx: TransactionRecord, now: number): Phase {
+    if (tx.kind === 'manual') return tx.decision ? { status: 'COMPLETED', completedAt: tx.decision.at } : { status: 'PENDING', delayed: false };
     const answeredAt = tx.createdAt + this.#timings.deviceResponseMs;
     if (tx.kind === 'no-answer' || now < answeredAt) return { status: 'PENDING', delayed: false };
     if (tx.kind === 'delayed') {
@@ -209,7 +263,7 @@ export class TransactionStore {
             ? { previous: { transactionId: previous.id, result: this.#terminalFields(previous, previousPhase.completedAt) } }
             : {}),
         },
-        tx.kind,
+        tx.decision?.kind ?? tx.kind,
       ),
       RequestTimestamp: serverStamp(tx.createdAt),
       ResponseTimestamp: serverStamp(completedAt),

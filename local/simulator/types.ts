@@ -2,6 +2,7 @@
  * The simulator's public types. The relay's tests and local run depend on these names, so change
  * them only together with their callers.
  */
+import type { DeviceConsole } from './device-api.ts';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. The host is always 127.0.0.1. */
@@ -92,6 +93,8 @@ export interface Simulator {
   /** The next `times` (default 1) requests of that route get the fault instead of normal processing. */
   failNext(route: FaultRoute, fault: Fault, times?: number): void;
   pairings(): ReadonlyArray<PairingRecord>;
+  /** The virtual terminal (page and JSON under /_device), for serving on another origin too. */
+  readonly deviceConsole: DeviceConsole;
   /** Stops listening and ends every connection, hung ones included. */
   close(): Promise<void>;
 }

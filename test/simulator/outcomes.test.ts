@@ -64,7 +64,7 @@ describe('amount-driven outcomes (cents of the driving amount)', () => {
     ['55', 'FAILED', 'FAILED', false],
     ['58', 'OK-ACCEPTED', 'OK', true],
     ['59', 'OK-ACCEPTED', 'FAILED', true],
-    ['62', 'OK-ACCEPTED', 'OK', true],
+    ['63', 'OK-ACCEPTED', 'OK', true],
     ['99', 'OK-ACCEPTED', 'OK', true],
   ])('…%s → %s / %s', async (cents, transactionResult, result, approved) => {
     const body = await complete({ TransactionType: 'Card.Purchase', AmountTotal: `12${cents}` });
