@@ -66,12 +66,14 @@ export function createTransactionService(options: TransactionServiceOptions) {
   async function replay(tenantId: string, idempotencyKey: string, first: IdempotencyItem): Promise<CreateResult> {
     const deadline = now() + inFlightWaitMs;
     let item = first;
-    for (;;) {
+    // Starts quick (most answers come in well under a second), then backs off so a burst of
+    // duplicates does not hammer the table.
+    for (let waitMs = 50; ; waitMs = Math.min(500, waitMs * 1.5)) {
       if (item.answer) throw replayedAnswer(item.answer);
       const record = await store.get(item.transactionId);
       if (record && record.lifecycle !== 'SENDING') return { replayed: true, record };
       if (now() >= deadline) throw idempotencyKeyInProgress(item.transactionId);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
       item = (await store.readIdempotencyKey(tenantId, idempotencyKey)) ?? item;
     }
   }

@@ -57,7 +57,7 @@ test('create → poll message → worker → GET, on the synthesized bundles', a
   const created = await invokeBundle(fn('CreateTransactionFunction'), createEvent, env());
   expect(created.statusCode).toBe(202);
   const { id } = JSON.parse(created.body) as { id: string };
-  expect(sqs.sent).toEqual([{ queueUrl: queueUrl(), body: JSON.stringify({ transactionId: id }), delaySeconds: 2 }]);
+  expect(sqs.sent).toEqual([{ queueUrl: queueUrl(), body: JSON.stringify({ transactionId: id, seq: 0 }), delaySeconds: 2 }]);
 
   // A second container, the same key: the same transaction and no second POST.
   const replay = await invokeBundle(fn('CreateTransactionFunction'), createEvent, env());
@@ -76,4 +76,10 @@ test('create → poll message → worker → GET, on the synthesized bundles', a
   const read = await invokeBundle(fn('GetTransactionFunction'), http('GET', `/transactions/${id}`, { resource: '/transactions/{transactionId}', pathParameters: { transactionId: id }, body: null }), env());
   expect(read.statusCode).toBe(200);
   expect(JSON.parse(read.body)).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED', result: { amountTotal: 1373, amountTip: 100, amountSurcharge: 15 } });
-}, 30_000);
+
+  // SQS delivers the same message again: the bundled worker drops it without polling.
+  const polls = sim.requests.filter((r) => r.route === 'poll').length;
+  const again = await invokeBundle(fn('PollTransactionFunction'), { Records: [{ messageId: 'm-2', body: sqs.sent[0]!.body }] }, env());
+  expect(again).toEqual({ batchItemFailures: [] });
+  expect(sim.requests.filter((r) => r.route === 'poll')).toHaveLength(polls);
+}, 60_000);

@@ -6,16 +6,17 @@ import { createTransaction, pairedRegister, smartConnectPosts, type Register } f
 
 // Bursts of requests with one Idempotency-Key and one body, sent together while the first create's
 // POST is still in flight (SmartConnect answers after 300 ms). Whatever SmartConnect answers, it
-// gets one POST per key, and every request gets the first create's answer.
+// gets one POST per key, and every request gets the first create's answer. SmartConnect's deadline
+// is long here: on a loaded machine a slow answer would otherwise (correctly) become UNKNOWN.
 let relay: LocalRelay;
 
 beforeAll(async () => {
   relay = await startLocalRelay({
     simulator: { deviceResponseMs: 200, minPollIntervalMs: 50 },
-    env: { POLL_INTERVAL_MS: '100', SMARTCONNECT_TIMEOUT_MS: '3000', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: { POLL_INTERVAL_MS: '500', SMARTCONNECT_TIMEOUT_MS: '15000', POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
 });
-afterAll(() => relay.close());
+afterAll(() => relay.close(), 20_000);
 
 const purchase = (register: Register, amountTotal: number) => ({ transactionType: 'Card.Purchase', ...register, amountTotal });
 const postsFor = (register: Register) => smartConnectPosts(relay).filter((r) => r.form.POSRegisterID === register.posRegisterId);
@@ -37,7 +38,7 @@ describe.each(sizes)('%i concurrent creates with one key', (size) => {
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(size - 1);
     expect(postsFor(register)).toHaveLength(1);
-  });
+  }, 60_000);
 
   test.each([
     ['refuses with 400 (register not paired)', 400, async () => ({ register: unpaired(), amount: 100 })],
@@ -57,5 +58,5 @@ describe.each(sizes)('%i concurrent creates with one key', (size) => {
     expect(later.status).toBe(status);
     expect(later.body).toEqual(answers[0]!.body);
     expect(postsFor(register)).toHaveLength(1);
-  });
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { wellFormedText } from '#http/validation.ts';
-import { pairRegisterBody } from '../../functions/pair-register/request.ts';
+import { pairRegisterBody } from '../../../functions/pair-register/request.ts';
 import { transactionRequest } from '#transactions/transaction-request.ts';
 
 const text = wellFormedText(100);

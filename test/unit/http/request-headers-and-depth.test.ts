@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { jsonNestsDeeperThan, maxJsonDepth } from '#http/json-depth.ts';
 import { repeatedHeader } from '#http/single-headers.ts';
-import { authorizationHeader } from '../../functions/authorize/authorizer.ts';
+import { authorizationHeader } from '../../../functions/authorize/authorizer.ts';
 
 describe('jsonNestsDeeperThan', () => {
   const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;

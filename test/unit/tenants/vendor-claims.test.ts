@@ -17,7 +17,7 @@ import {
   type TenantStore,
 } from '#tenants/tenant-store.ts';
 import { generateApiKey } from '#tenants/api-keys.ts';
-import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { startDynamoStandIn, type DynamoStandIn } from '../../../local/stand-ins/dynamodb.ts';
 
 // A posVendorName belongs to at most one tenant, on every backend and every path that adds one.
 let dynamo: DynamoStandIn;
