@@ -29,6 +29,8 @@ export interface RelayAlarmsProps {
   readonly tables: readonly TableV2[];
   /** The API access log (JSON lines with `errorType`, `service` and `stage`). */
   readonly accessLogs: ILogGroup;
+  /** Alarms other constructs own (e.g. webhook dead letters): they get the same SNS actions. */
+  readonly ownedElsewhere?: Readonly<Record<string, Alarm>>;
 }
 
 /** One of the relay's own metrics (lib/runtime/metric-names.ts), with the dimensions every one carries. */
@@ -114,6 +116,7 @@ export class RelayAlarms extends Construct {
       `A ${stage} poll waited ${thresholds.oldestPollMessageSeconds}+ s in the queue: outcomes are falling behind, and SmartConnect's 15-minute token may run out. See docs/operations.md#poll-oldest-message.`);
 
     alarms['poll-dead-letters'] = pollQueue.deadLetterAlarm;
+    Object.assign(alarms, props.ownedElsewhere);
 
     add('unknown-outcomes', relayMetric(stage, MetricName.unknownOutcomes, Stats.SUM, period), 1,
       `A ${stage} transaction ended UNKNOWN: a cashier must reconcile it on the terminal. See docs/operations.md#unknown-outcomes.`);

@@ -313,6 +313,7 @@ export class RelayStack extends Stack {
       pollQueue: this.pollQueue,
       tables: [this.transactionsTable, this.tenantsTable],
       accessLogs,
+      ownedElsewhere: { 'webhook-dead-letters': this.webhooks.deadLetterAlarm },
     });
     this.dashboard = new RelayDashboard(this, 'Dashboard', { config, api: this.api, functions, pollQueue: this.pollQueue, alarms: this.alarms });
 

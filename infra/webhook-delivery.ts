@@ -71,7 +71,7 @@ export class WebhookDelivery extends Construct {
         alarmDescription:
           `The ${config.stage} relay gave up delivering at least one webhook: its endpoint failed for 72 hours (or the worker ` +
           'could not handle the message). The POS can still read the outcome with GET /transactions/{id}. Fix the endpoint, then ' +
-          'npm run tenant -- webhooks redrive --stage ' + config.stage + '.',
+          'npm run tenant -- webhooks redrive --stage ' + config.stage + '. See docs/operations.md#webhook-dead-letters.',
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -190,6 +190,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage in operation', (stage) => 
         'authorizer-failures',
         'poll-oldest-message',
         'poll-dead-letters',
+        'webhook-dead-letters',
         'unknown-outcomes',
         'smartconnect-error-rate',
         'transactions-dynamodb-throttles',

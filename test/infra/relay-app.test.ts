@@ -55,7 +55,12 @@ beforeAll(() => {
 });
 
 const resourcesOf = (stage: Stage, type: string): Resources => templates[stage].findResources(type) as Resources;
-const mappingOf = (stage: Stage) => Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping'))[0]!;
+/** The event source mapping that feeds this function (through its live alias). */
+const mappingFor = (stage: Stage, fn: IConstruct & { live?: IConstruct }) =>
+  Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) =>
+    [fn, fn.live].some((c) => c && JSON.stringify(m.Properties.FunctionName).includes(`"${logicalId(stage, c)}"`)),
+  );
+const mappingOf = (stage: Stage) => mappingFor(stage, relay.stacks[stage].functions['poll-transaction']!)[0]!;
 const only = <T>(values: T[]): T => {
   expect(values).toHaveLength(1);
   return values[0]!;
@@ -407,9 +412,7 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
   test('feeds the worker one poll at a time, reporting failed items, with timeouts that fit the SmartConnect deadline and token', () => {
     const stack = relay.stacks[stage];
     const { timing } = stack.pollQueue;
-    const mapping = only(
-      Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === logicalId(stage, stack.functions['poll-transaction']!)),
-    );
+    const mapping = only(mappingFor(stage, stack.functions['poll-transaction']!));
     expect(mapping.Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stage, stack.pollQueue.queue), 'Arn'] },
       // The live alias (what CodeDeploy moves), never $LATEST.
@@ -487,10 +490,10 @@ describe.each(['dev', 'prod'] as const)('the %s stage', (stage) => {
       Tags: expect.anything(),
     });
     const worker = stack.functions['deliver-webhook']!;
-    const mapping = only(Object.values(resourcesOf(stage, 'AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.FunctionName.Ref === logicalId(stage, worker)));
+    const mapping = only(mappingFor(stage, worker));
     expect(mapping.Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-      FunctionName: { Ref: logicalId(stage, worker) },
+      FunctionName: expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([':live'])] }),
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       Tags: expect.anything(),

@@ -119,7 +119,7 @@ test("answers with API Gateway's request id in X-Request-Id, and puts it on ever
   const ok = httpHandler(async () => {
     logger.warn('inside the handler');
     return jsonResponse(200, { ok: true });
-  });
+  }, { authenticated: false }); // correlation is the point here, not the tenant
   let result: Awaited<ReturnType<typeof ok>> | undefined;
   const lines = await stdoutOf(async () => {
     result = await ok(event('api-req-1'), context);
@@ -132,7 +132,7 @@ test("answers with API Gateway's request id in X-Request-Id, and puts it on ever
   // Errors too, and the key does not leak into the next request's lines.
   const failing = httpHandler(async () => {
     throw problems.internal(new Error('boom'));
-  });
+  }, { authenticated: false });
   const errorLines = await stdoutOf(async () => {
     result = await failing(event('api-req-2'), context);
   });
