@@ -4,6 +4,7 @@
  * and tests. The poll step itself is the same code either way.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { timerQueue } from '#runtime/timer-queue.ts';
 
 export interface PollScheduler {
   schedule(message: PollMessage, delayMs: number): Promise<void>;
@@ -43,25 +44,16 @@ export type PollDelivery = (message: PollMessage) => Promise<unknown>;
  */
 export function inProcessPollScheduler(onError: (transactionId: string, error: unknown) => void) {
   let deliver: PollDelivery | undefined;
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const running = new Set<Promise<void>>();
+  const queue = timerQueue();
   const scheduler: PollScheduler & { start(deliver: PollDelivery): void; stop(): Promise<void> } = {
     start(delivery) {
       deliver = delivery;
-      stopped = false;
+      queue.resume();
     },
     /** Cancels pending polls and waits for those under way, so nothing writes after shutdown. */
-    async stop() {
-      // A poll already under way would otherwise schedule its successor after this.
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await Promise.allSettled([...running]);
-    },
+    stop: () => queue.stop(),
     async schedule(message, delayMs) {
-      if (stopped) return;
-      const run = async () => {
+      queue.later(async () => {
         try {
           await deliver!(message);
         } catch (error) {
@@ -69,16 +61,7 @@ export function inProcessPollScheduler(onError: (transactionId: string, error: u
           onError(message.transactionId, error);
           await scheduler.schedule(message, Math.max(delayMs, 1_000));
         }
-      };
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        const task = run();
-        running.add(task);
-        void task.finally(() => running.delete(task));
       }, delayMs);
-      // The local server keeps the process alive; pending polls alone should not.
-      timer.unref();
-      timers.add(timer);
     },
   };
   return scheduler;

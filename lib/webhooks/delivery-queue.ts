@@ -3,6 +3,7 @@
  * `npm start` and tests. Messages carry the whole event, so a delivery needs no extra read.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { timerQueue } from '#runtime/timer-queue.ts';
 import type { WebhookEvent } from './events.ts';
 
 /** A new event: deliver it to each of the tenant's endpoints subscribed to its type. */
@@ -67,40 +68,25 @@ export type MessageHandler = (message: WebhookMessage) => Promise<void>;
 /** Local stand-in for the SQS loop: runs each message on a timer; the dead letters stay in memory. */
 export function inProcessWebhookQueue(onError: (error: unknown) => void) {
   let handle: MessageHandler | undefined;
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const running = new Set<Promise<void>>();
+  const timers = timerQueue();
   const deadLetters: DeliveryMessage[] = [];
   const queue: WebhookQueue & { start(handler: MessageHandler): void; stop(): Promise<void>; readonly deadLetters: DeliveryMessage[] } = {
     deadLetters,
     start(handler) {
       handle = handler;
-      stopped = false;
+      timers.resume();
     },
-    async stop() {
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await Promise.allSettled([...running]);
-    },
+    stop: () => timers.stop(),
     async send(message, delayMs) {
-      if (stopped) return;
       // Round-trip through JSON like SQS, so nothing works locally that would not in AWS.
       const body = JSON.stringify(message);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        const run = (async () => {
-          try {
-            await handle?.(parseWebhookMessage(body));
-          } catch (error) {
-            onError(error);
-          }
-        })();
-        running.add(run);
-        void run.finally(() => running.delete(run));
+      timers.later(async () => {
+        try {
+          await handle?.(parseWebhookMessage(body));
+        } catch (error) {
+          onError(error);
+        }
       }, delayMs);
-      timer.unref();
-      timers.add(timer);
     },
     async deadLetter(message) {
       deadLetters.push(message);

@@ -17,6 +17,7 @@ import { tenantTableDefinition } from '#tenants/tenant-table.ts';
 import { authorizeProxyEvent, createAuthorizer, type AuthorizerResult } from '../../functions/authorize/authorizer.ts';
 import { assertVendorAllowed, MissingAuthorizerContext, requireTenant, tenantFromEvent } from '#tenants/tenant-context.ts';
 import { startDynamoStandIn, type DynamoStandIn } from '../../local/stand-ins/dynamodb.ts';
+import { captureOutput } from '../support/captured-output.ts';
 
 type Handler = (event: APIGatewayRequestAuthorizerEvent) => Promise<AuthorizerResult>;
 
@@ -57,12 +58,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  captureOutput(output);
 });
 afterEach(() => {
   jest.restoreAllMocks();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { smartConnectPosts } from '../support/transactions.ts';
+import { captureOutput } from '../support/captured-output.ts';
 
 // A route event without authorizer context (someone allowed to invoke the function in the account)
 // is refused: 401, an ERROR log line with the request id, and nothing sent to SmartConnect.
@@ -10,10 +11,7 @@ let relay: LocalRelay;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  // Captured before the relay starts: the logger binds its streams when it is built.
-  const capture = (chunk: unknown) => (logged.push(String(chunk)), true);
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  captureOutput(logged);
   relay = await startLocalRelay({ env: { POWERTOOLS_LOG_LEVEL: 'INFO' } });
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import type { Fault } from '../../local/simulator/types.ts';
 import { pairRequest, validPairing } from '../support/relay-client.ts';
 import { createTransaction, pairedRegister, smartConnectPolls, waitForFinal } from '../support/transactions.ts';
+import { captureOutput } from '../support/captured-output.ts';
 
 // The log scan of hardening.test.ts, on the fault paths: SmartConnect hanging, resetting, answering
 // garbage or 500 at pairing, at create and at poll. Error logs there used to carry the whole HTTP
@@ -11,12 +12,7 @@ let relay: LocalRelay;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  const capture = (chunk: unknown) => {
-    logged.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  captureOutput(logged);
   relay = await startLocalRelay({
     simulator: { deviceResponseMs: 200, minPollIntervalMs: 50, tokenTtlMs: 3_000 },
     env: { POLL_INTERVAL_MS: '100', POWERTOOLS_LOG_LEVEL: 'DEBUG', SMARTCONNECT_TIMEOUT_MS: '1000' },

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { authorization, call, expectProblem, pairRequest, validPairing } from '../support/relay-client.ts';
 import { createTransaction, pairedRegister, smartConnectPolls, waitForFinal } from '../support/transactions.ts';
+import { captureOutput } from '../support/captured-output.ts';
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -19,12 +20,7 @@ let relay: LocalRelay;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  const capture = (chunk: unknown) => {
-    logged.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  captureOutput(logged);
   relay = await startLocalRelay({
     simulator: { deviceResponseMs: 200, minPollIntervalMs: 50 },
     env: { POLL_INTERVAL_MS: '100', POWERTOOLS_LOG_LEVEL: 'DEBUG', SMARTCONNECT_TIMEOUT_MS: '1000' },

@@ -10,6 +10,7 @@ import { startLocalRelay, type LocalRelay } from '../../local/local-relay.ts';
 import { verifyRelaySignature } from '#webhooks/signing.ts';
 import { call, expectProblem, type RelayAnswer } from '../support/relay-client.ts';
 import { createTransaction, getTransaction, pairedRegister, waitForFinal } from '../support/transactions.ts';
+import { captureOutput } from '../support/captured-output.ts';
 
 interface Delivery { readonly headers: IncomingHttpHeaders; readonly body: string; readonly event: Record<string, any>; readonly at: number }
 
@@ -57,12 +58,7 @@ const logged: string[] = [];
 const secretsSeen: string[] = [];
 
 beforeAll(async () => {
-  const capture = (chunk: unknown) => {
-    logged.push(String(chunk));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  captureOutput(logged);
   relay = await startLocalRelay({
     simulator: { deviceResponseMs: 250, delayedPhaseMs: 1_200, minPollIntervalMs: 50, tokenTtlMs: 4_000 },
     env: { POLL_INTERVAL_MS: '100', SMARTCONNECT_TIMEOUT_MS: '1500', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
