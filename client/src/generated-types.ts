@@ -558,7 +558,63 @@ export type Problem = {
   transaction?: Transaction;
   posVendorName?: string;
   allowedPosVendorNames?: Array<string>;
+  /** duplicate-header: the header sent more than once. */
+  header?: string;
+  /** json-too-deep: how deep the JSON body may nest. */
+  maxDepth?: number;
   [member: string]: unknown;
+};
+
+export type WebhookEndpointRequest = {
+  url: string;
+  events?: Array<"transaction.completed" | "transaction.unknown" | "transaction.delayed">;
+};
+
+export type WebhookEndpoint = {
+  id: string;
+  /** Where the relay POSTs events. */
+  url: string;
+  /** The event types sent to it. */
+  events: Array<"transaction.completed" | "transaction.unknown" | "transaction.delayed">;
+  createdAt: string;
+};
+
+export type WebhookEndpointList = {
+  items: Array<WebhookEndpoint>;
+};
+
+export type CreatedWebhookEndpoint = {
+  id: string;
+  /** Where the relay POSTs events. */
+  url: string;
+  /** The event types sent to it. */
+  events: Array<"transaction.completed" | "transaction.unknown" | "transaction.delayed">;
+  createdAt: string;
+  /** The signing secret (`whsec_…`). Shown only in this answer: store it now. */
+  secret: string;
+};
+
+export type RotatedWebhookEndpoint = {
+  id: string;
+  /** Where the relay POSTs events. */
+  url: string;
+  /** The event types sent to it. */
+  events: Array<"transaction.completed" | "transaction.unknown" | "transaction.delayed">;
+  createdAt: string;
+  /** The signing secret (`whsec_…`). Shown only in this answer: store it now. */
+  secret: string;
+  /** Until when the previous secret also signs (a second `v1=` in Relay-Signature). */
+  previousSecretsValidUntil: string | null;
+};
+
+export type WebhookEvent = {
+  /** Unique per transaction and event type; the same on every retry and replay. Deduplicate on it. */
+  id: string;
+  type: "transaction.completed" | "transaction.unknown" | "transaction.delayed";
+  createdAt: string;
+  data: {
+    transaction: Transaction;
+  };
 };
 
 /** Every problem `code` the relay (or API Gateway in front of it) answers. */
@@ -567,13 +623,16 @@ export type ProblemCode =
   | "account-not-set-up"
   | "authorizer-failure"
   | "configuration-unavailable"
+  | "duplicate-header"
   | "gateway-error"
   | "gateway-misconfigured"
   | "gateway-rejected"
+  | "idempotency-key-in-progress"
   | "idempotency-key-reused"
   | "internal-error"
   | "invalid-request"
   | "ip-rate-limited"
+  | "json-too-deep"
   | "malformed-json"
   | "outcome-unknown"
   | "quota-exceeded"
@@ -588,23 +647,28 @@ export type ProblemCode =
   | "smartconnect-rejected"
   | "smartconnect-timeout"
   | "smartconnect-unavailable"
+  | "too-many-webhook-endpoints"
   | "transaction-not-found"
   | "unauthorized"
   | "unsupported-media-type"
-  | "vendor-not-allowed";
+  | "vendor-not-allowed"
+  | "webhook-endpoint-not-found";
 
 export const problemCodes = [
   "access-denied",
   "account-not-set-up",
   "authorizer-failure",
   "configuration-unavailable",
+  "duplicate-header",
   "gateway-error",
   "gateway-misconfigured",
   "gateway-rejected",
+  "idempotency-key-in-progress",
   "idempotency-key-reused",
   "internal-error",
   "invalid-request",
   "ip-rate-limited",
+  "json-too-deep",
   "malformed-json",
   "outcome-unknown",
   "quota-exceeded",
@@ -619,8 +683,10 @@ export const problemCodes = [
   "smartconnect-rejected",
   "smartconnect-timeout",
   "smartconnect-unavailable",
+  "too-many-webhook-endpoints",
   "transaction-not-found",
   "unauthorized",
   "unsupported-media-type",
   "vendor-not-allowed",
+  "webhook-endpoint-not-found",
 ] as const;

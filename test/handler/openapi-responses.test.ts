@@ -27,8 +27,9 @@ async function checked(method: string, path: string, init: { body?: unknown; hea
     headers: { ...(init.auth === false ? {} : authorization(relay)), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
-  const body = (await response.json()) as Record<string, unknown>;
-  const { template, statusKey } = assertDocumented({ method, path, status: response.status, contentType: response.headers.get('content-type'), body });
+  const text = await response.text();
+  const body = (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
+  const { template, statusKey } = assertDocumented({ method, path, status: response.status, contentType: response.headers.get('content-type'), body: text === '' ? '' : body });
   seen.push(`${method} ${template} ${statusKey}${typeof body.code === 'string' ? ` ${body.code}` : ''}`);
   return { status: response.status, body };
 }
@@ -89,6 +90,21 @@ describe('real answers match docs/openapi.json', () => {
     expect((await checked('GET', `/transactions/${randomUUID()}`)).body.code).toBe('transaction-not-found');
     expect((await checked('GET', '/transactions/not-an-id')).body.code).toBe('invalid-request');
     expect((await checked('GET', `/transactions/${randomUUID()}`, { auth: false })).body.code).toBe('unauthorized');
+  }, 30_000);
+
+  test('webhook endpoints: created, listed, rotated, deleted, and their problems', async () => {
+    const created = await checked('POST', '/webhook-endpoints', { body: { url: 'http://127.0.0.1:9/hooks', events: ['transaction.completed'] } });
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+    expect((await checked('GET', '/webhook-endpoints')).body.items).toEqual([expect.objectContaining({ id })]);
+    expect((await checked('POST', `/webhook-endpoints/${id}/rotate-secret`)).body.previousSecretsValidUntil).toEqual(expect.any(String));
+    expect((await checked('POST', '/webhook-endpoints', { body: { url: 'ftp://example.com/hooks' } })).body.code).toBe('invalid-request');
+    expect((await checked('POST', '/webhook-endpoints', { body: { url: 'https://example.com', events: [] } })).body.code).toBe('invalid-request');
+    expect((await checked('DELETE', `/webhook-endpoints/${id}`)).status).toBe(204);
+    expect((await checked('DELETE', `/webhook-endpoints/${id}`)).body.code).toBe('webhook-endpoint-not-found');
+    expect((await checked('POST', `/webhook-endpoints/${randomUUID()}/rotate-secret`)).body.code).toBe('webhook-endpoint-not-found');
+    expect((await checked('DELETE', '/webhook-endpoints/not-an-id')).body.code).toBe('invalid-request');
+    expect((await checked('GET', '/webhook-endpoints', { auth: false })).body.code).toBe('unauthorized');
   }, 30_000);
 
   test('those were more than 20 different route, status and problem code answers', () => {

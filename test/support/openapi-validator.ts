@@ -44,6 +44,8 @@ export function assertDocumented(answer: CheckedAnswer): { template: string; sta
   if (!template || !operation) throw new Error(`${where}: no such operation in docs/openapi.json`);
   const statusKey = [String(answer.status), `${String(answer.status)[0]}XX`].find((key) => operation.responses[key]);
   if (!statusKey) throw new Error(`${where}: status not documented (documented: ${Object.keys(operation.responses).join(', ')})`);
+  // A documented answer without content (204): the body must be empty.
+  if (!operation.responses[statusKey].content && (answer.body === undefined || answer.body === '')) return { template, statusKey };
   const mediaType = (answer.contentType ?? '').split(';')[0]!.trim();
   const content = operation.responses[statusKey].content?.[mediaType];
   if (!content) throw new Error(`${where}: content type ${mediaType} not documented for ${statusKey}`);

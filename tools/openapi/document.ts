@@ -13,6 +13,10 @@ import { maxBodyBytes } from '#http/middy-stack.ts';
 import { problemContentType } from '#http/problem.ts';
 import { unauthorizedProblem } from '#tenants/tenant-context.ts';
 import { transactionRequest } from '#transactions/transaction-request.ts';
+import { createEndpointRequest, endpointIdSchema } from '#webhooks/endpoint-api.ts';
+import { maxEndpointsPerTenant } from '#webhooks/endpoint-store.ts';
+import { webhookEventTypes, type WebhookEventType } from '#webhooks/events.ts';
+import { defaultToleranceSeconds, eventIdHeader, signatureHeader } from '#webhooks/signing.ts';
 import { gatewayUses, routeProblems, type ProblemUse, type StatusKey } from './problem-catalogue.ts';
 import * as responses from './response-schemas.ts';
 
@@ -45,6 +49,12 @@ const schemas: Record<string, Json> = {
   PairingResult: jsonSchema(responses.pairingResult),
   Health: jsonSchema(responses.health),
   Problem: withRef(jsonSchema(responses.problem), ['properties', 'transaction'], 'Transaction'),
+  WebhookEndpointRequest: jsonSchema(createEndpointRequest, 'input'),
+  WebhookEndpoint: jsonSchema(responses.webhookEndpoint),
+  WebhookEndpointList: withRef(jsonSchema(responses.webhookEndpointList), ['properties', 'items', 'items'], 'WebhookEndpoint'),
+  CreatedWebhookEndpoint: jsonSchema(responses.createdWebhookEndpoint),
+  RotatedWebhookEndpoint: jsonSchema(responses.rotatedWebhookEndpoint),
+  WebhookEvent: withRef(jsonSchema(responses.webhookEvent), ['properties', 'data', 'properties', 'transaction'], 'Transaction'),
 };
 
 interface Operation {
@@ -53,9 +63,11 @@ interface Operation {
   readonly description: string;
   readonly parameters?: Json[];
   readonly requestBody?: string;
-  /** Success statuses: description and body schema. */
-  readonly success: Readonly<Record<string, { description: string; schema: string; headers?: Json }>>;
+  /** Success statuses: description and body schema (none for a 204). */
+  readonly success: Readonly<Record<string, { description: string; schema?: string; headers?: Json }>>;
 }
+
+const endpointIdParameter = { name: 'endpointId', in: 'path', required: true, description: 'The id POST /webhook-endpoints returned.', schema: jsonSchema(endpointIdSchema, 'input') };
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
 
@@ -121,14 +133,83 @@ const operations: Readonly<Record<string, Operation>> = {
     parameters: [{ name: 'transactionId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
     success: { '200': { description: 'The transaction.', schema: 'Transaction' } },
   },
+  'POST /webhook-endpoints': {
+    operationId: 'createWebhookEndpoint',
+    summary: 'Register a URL for transaction events',
+    description: `The relay POSTs the chosen events (see \`webhooks\`) to the URL, signed with the secret in this answer, which is never shown again. Deployed stages accept only https URLs whose host resolves to public addresses. At most ${maxEndpointsPerTenant} per account.`,
+    requestBody: 'WebhookEndpointRequest',
+    success: {
+      '201': {
+        description: 'Registered. Store `secret` now.',
+        schema: 'CreatedWebhookEndpoint',
+        headers: { Location: { description: "The endpoint's path.", schema: { type: 'string' } } },
+      },
+    },
+  },
+  'GET /webhook-endpoints': {
+    operationId: 'listWebhookEndpoints',
+    summary: "The account's webhook endpoints",
+    description: 'Never shows a secret.',
+    success: { '200': { description: 'Every endpoint of the account.', schema: 'WebhookEndpointList' } },
+  },
+  'DELETE /webhook-endpoints/{endpointId}': {
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Remove a webhook endpoint',
+    description: 'Deliveries to it stop, retries under way included.',
+    parameters: [endpointIdParameter],
+    success: { '204': { description: 'Removed.' } },
+  },
+  'POST /webhook-endpoints/{endpointId}/rotate-secret': {
+    operationId: 'rotateWebhookSecret',
+    summary: "Replace an endpoint's signing secret",
+    description: `The new secret is shown only in this answer. For 24 hours each delivery also carries a signature under the previous secret (a second \`v1=\` in ${signatureHeader}), so receivers can switch over.`,
+    parameters: [endpointIdParameter],
+    success: { '200': { description: 'Rotated. Store `secret` now.', schema: 'RotatedWebhookEndpoint' } },
+  },
 };
+
+/** The events the relay POSTs to registered endpoints: OpenAPI 3.1's top-level `webhooks`. */
+const eventDescriptions: Record<WebhookEventType, string> = {
+  'transaction.completed': 'The transaction reached a final outcome (APPROVED, DECLINED, CANCELLED, …).',
+  'transaction.unknown': 'The relay cannot know the outcome (status UNKNOWN): check the terminal.',
+  'transaction.delayed': 'The terminal reported OK-DELAYED for the first time: keep waiting.',
+};
+
+function webhookOperation(type: WebhookEventType): Json {
+  return {
+    post: {
+      operationId: `on${type.split('.').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
+      summary: type,
+      description: `${eventDescriptions[type]} Deliveries are at least once, may arrive out of order (order by \`data.transaction.updatedAt\`) and are retried with back-off for 72 hours until the receiver answers 2xx within 10 seconds.`,
+      security: [],
+      parameters: [
+        {
+          name: signatureHeader,
+          in: 'header',
+          required: true,
+          description: `\`t=<unix seconds>,v1=<hex HMAC-SHA256>\`: the HMAC, keyed with the endpoint secret, of \`<t>.<raw body>\`. Two \`v1=\` for 24 h after a rotation; accept if any matches, and refuse a \`t\` more than ${defaultToleranceSeconds} s from your clock. The client's verifyWebhookSignature does this.`,
+          schema: { type: 'string', pattern: '^t=\\d+(,v1=[0-9a-f]{64})+$' },
+        },
+        { name: eventIdHeader, in: 'header', required: true, description: "The event's `id`: deduplicate on it.", schema: { type: 'string' } },
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { allOf: [ref('WebhookEvent')], properties: { type: { const: type } } } } },
+      },
+      responses: {
+        '2XX': { description: 'Received. Answer before doing slow work.' },
+        default: { description: 'Anything else (and no answer within 10 seconds) is retried.' },
+      },
+    },
+  };
+}
 
 export const routeKey = (route: Pick<RelayRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
 function problemResponse(uses: readonly ProblemUse[]): Json {
   const codes = [...new Set(uses.map((u) => u.code))];
   const description = uses.map((u) => `\`${u.code}\`: ${u.when}`).join('\n\n');
-  const headers = uses.some((u) => ['rate-limited', 'register-busy', 'configuration-unavailable', 'quota-exceeded', 'smartconnect-rejected'].includes(u.code)) ? retryAfter : undefined;
+  const headers = uses.some((u) => ['rate-limited', 'register-busy', 'configuration-unavailable', 'quota-exceeded', 'smartconnect-rejected', 'idempotency-key-in-progress'].includes(u.code)) ? retryAfter : undefined;
   return {
     description,
     ...(headers ? { headers } : {}),
@@ -146,7 +227,11 @@ function operation(route: RelayRoute): Json {
   for (const use of [...problems, ...(route.public ? [] : gatewayUses)]) byStatus.set(use.status, [...(byStatus.get(use.status) ?? []), use]);
   const answers: Record<string, Json> = {};
   for (const [status, success] of Object.entries(op.success)) {
-    answers[status] = { description: success.description, ...(success.headers ? { headers: success.headers } : {}), content: { 'application/json': { schema: ref(success.schema) } } };
+    answers[status] = {
+      description: success.description,
+      ...(success.headers ? { headers: success.headers } : {}),
+      ...(success.schema ? { content: { 'application/json': { schema: ref(success.schema) } } } : {}),
+    };
   }
   for (const status of [...byStatus.keys()].sort()) answers[status] = problemResponse(byStatus.get(status)!);
   return {
@@ -186,10 +271,10 @@ export function buildOpenApiDocument(): Json {
     security: [{ apiKey: [] }],
     tags: [{ name: 'relay' }],
     paths,
+    webhooks: Object.fromEntries(webhookEventTypes.map((type) => [type, webhookOperation(type)])),
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A POS platform API key (`npm run tenant -- create`).' } },
       schemas,
     },
-    // Webhooks (outcome notifications) are documented here once the relay sends them: follow-up.
   };
 }

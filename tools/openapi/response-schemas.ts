@@ -7,6 +7,8 @@ import * as z from 'zod/mini';
 import type { Outcome, TransactionResult, TransactionStatus } from '#transactions/transaction-outcome.ts';
 import type { TransactionResource } from '#transactions/transaction-resource.ts';
 import { transactionRequest } from '#transactions/transaction-request.ts';
+import type { publicEndpoint } from '#webhooks/endpoint-store.ts';
+import { webhookEventTypes, type WebhookEvent } from '#webhooks/events.ts';
 
 const text = (description: string) => z.string().check(z.describe(description));
 const cents = (description: string) => z.int().check(z.describe(description));
@@ -92,6 +94,8 @@ export const problem = z.looseObject({
   transaction: z.optional(transactionResource),
   posVendorName: z.optional(z.string()),
   allowedPosVendorNames: z.optional(z.array(z.string())),
+  header: z.optional(text('duplicate-header: the header sent more than once.')),
+  maxDepth: z.optional(z.int().check(z.describe('json-too-deep: how deep the JSON body may nest.'))),
 });
 
 // Compile-time: the schema's output and the handler's type must agree both ways.
@@ -100,3 +104,39 @@ const resultMatches: Exact<z.output<typeof transactionResult>, TransactionResult
 const resourceFits: z.output<typeof transactionResource> extends Omit<TransactionResource, 'transactionType'> ? true : false = true;
 void resultMatches;
 void resourceFits;
+
+// Webhooks (lib/webhooks): endpoints as the API shows them, and the events the relay POSTs.
+export const webhookEventType = z.enum(webhookEventTypes);
+
+export const webhookEndpoint = z.object({
+  id: z.uuid(),
+  url: text('Where the relay POSTs events.'),
+  events: z.array(webhookEventType).check(z.describe('The event types sent to it.')),
+  createdAt: dateTime,
+});
+
+export const webhookEndpointList = z.object({ items: z.array(webhookEndpoint) });
+
+export const createdWebhookEndpoint = z.object({
+  ...webhookEndpoint.shape,
+  secret: text('The signing secret (`whsec_…`). Shown only in this answer: store it now.'),
+});
+
+export const rotatedWebhookEndpoint = z.object({
+  ...createdWebhookEndpoint.shape,
+  previousSecretsValidUntil: z.nullable(dateTime).check(z.describe('Until when the previous secret also signs (a second `v1=` in Relay-Signature).')),
+});
+
+export const webhookEvent = z.object({
+  id: text('Unique per transaction and event type; the same on every retry and replay. Deduplicate on it.'),
+  type: webhookEventType,
+  createdAt: dateTime,
+  data: z.object({ transaction: transactionResource }),
+});
+
+/** The handlers' arrays are readonly; the schema's output is not. */
+type ReadonlyArrays<T> = { [K in keyof T]: T[K] extends (infer E)[] ? readonly E[] : T[K] };
+const endpointMatches: Exact<ReadonlyArrays<z.output<typeof webhookEndpoint>>, ReturnType<typeof publicEndpoint>> = true;
+const eventFits: WebhookEvent extends z.output<typeof webhookEvent> ? true : false = true;
+void endpointMatches;
+void eventFits;
