@@ -6,11 +6,25 @@
  * you bring one, and returned so you can store it), retries reuse that key so the terminal is
  * asked at most once, redirects are never followed, and an unknown outcome is an error you must
  * handle (check the terminal), never something retried with a new key.
+ *
+ * verifyWebhookSignature checks a webhook delivery's Relay-Signature with Web Crypto (no dependency).
  */
-import type { PairingResult, PairRegisterRequest, ProblemCode, Transaction, TransactionList, TransactionRequest } from './generated-types.ts';
+import type {
+  CreatedWebhookEndpoint,
+  PairingResult,
+  PairRegisterRequest,
+  ProblemCode,
+  RotatedWebhookEndpoint,
+  Transaction,
+  TransactionList,
+  TransactionRequest,
+  WebhookEndpointList,
+  WebhookEndpointRequest,
+} from './generated-types.ts';
 
 export type * from './generated-types.ts';
 export { problemCodes } from './generated-types.ts';
+export { verifyWebhookSignature, type VerifyWebhookOptions } from './webhook-signature.ts';
 
 export interface RelayClientOptions {
   /** e.g. `http://localhost:3000` or the stage's API URL (with its stage path). */
@@ -132,6 +146,26 @@ export class RelayClient {
     return (await this.#send<TransactionList>('GET', `/transactions?${params}`, { signal, retry: true })).body;
   }
 
+  /** POST /webhook-endpoints. The answer's `secret` is shown only here: store it. Not retried (a retry could register it twice). */
+  async createWebhookEndpoint(request: WebhookEndpointRequest, signal?: AbortSignal): Promise<CreatedWebhookEndpoint> {
+    return (await this.#send<CreatedWebhookEndpoint>('POST', '/webhook-endpoints', { body: request, signal, retry: false })).body;
+  }
+
+  /** GET /webhook-endpoints: the account's endpoints, without secrets. */
+  async listWebhookEndpoints(signal?: AbortSignal): Promise<WebhookEndpointList> {
+    return (await this.#send<WebhookEndpointList>('GET', '/webhook-endpoints', { signal, retry: true })).body;
+  }
+
+  /** DELETE /webhook-endpoints/{endpointId}: deliveries to it stop. A 404 after a retried (lost) answer means it is gone already. */
+  async deleteWebhookEndpoint(endpointId: string, signal?: AbortSignal): Promise<void> {
+    await this.#send<unknown>('DELETE', `/webhook-endpoints/${encodeURIComponent(endpointId)}`, { signal, retry: true });
+  }
+
+  /** POST /webhook-endpoints/{endpointId}/rotate-secret: a new secret (shown only here); the old one signs for 24 h more. Not retried. */
+  async rotateWebhookSecret(endpointId: string, signal?: AbortSignal): Promise<RotatedWebhookEndpoint> {
+    return (await this.#send<RotatedWebhookEndpoint>('POST', `/webhook-endpoints/${encodeURIComponent(endpointId)}/rotate-secret`, { signal, retry: false })).body;
+  }
+
   /**
    * Follows a transaction until it is COMPLETED or UNKNOWN, or the timeout passes (then the
    * transaction as last seen is returned, still PENDING or DELAYED: keep the sale open and ask again).
@@ -190,5 +224,3 @@ export class RelayClient {
 }
 
 const backoff = (attempt: number) => 500 * 2 ** attempt;
-
-// Webhook signature verification: a follow-up, once the relay sends webhooks.

@@ -25,7 +25,7 @@ describe('client/ as a package', () => {
     expect(existsSync(join(outDir, 'index.d.ts'))).toBe(true);
     expect(readFileSync(join(outDir, 'index.d.ts'), 'utf8')).toContain('waitForOutcome(transactionId: string');
     const built = (await import(pathToFileURL(join(outDir, 'index.js')).href)) as Record<string, unknown>;
-    expect(Object.keys(built).sort()).toEqual(['RelayClient', 'RelayProblemError', 'isFinal', 'problemCodes']);
+    expect(Object.keys(built).sort()).toEqual(['RelayClient', 'RelayProblemError', 'isFinal', 'problemCodes', 'verifyWebhookSignature']);
     expect(built.problemCodes).toContain('outcome-unknown');
   }, 60_000);
 });
