@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { RelayClient, RelayProblemError } from '../../client/src/index.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RelayClient, RelayProblemError, verifyWebhookSignature } from '../../client/src/index.ts';
 import { checkout, type Register } from '../../examples/checkout.ts';
 import { npmStart, type NpmStart } from '../support/npm-start.ts';
 
@@ -57,6 +59,41 @@ describe('the client against npm start', () => {
     const invalid = await client.createTransaction({ transactionType: 'Card.Purchase', ...triple, amountTotal: -1 }).catch((e: unknown) => e);
     expect(invalid).toMatchObject({ status: 400, code: 'invalid-request' });
   });
+
+  test('webhook endpoints through the client; the delivery of a sale verifies with verifyWebhookSignature', async () => {
+    const deliveries: { body: string; signature: string | undefined; eventId: string | undefined }[] = [];
+    const receiver = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      deliveries.push({ body, signature: req.headers['relay-signature'] as string | undefined, eventId: req.headers['relay-event-id'] as string | undefined });
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const endpoint = await client.createWebhookEndpoint({ url, events: ['transaction.completed'] });
+      expect(endpoint).toMatchObject({ url, events: ['transaction.completed'], secret: expect.stringMatching(/^whsec_/) });
+      expect((await client.listWebhookEndpoints()).items.map((e) => e.id)).toContain(endpoint.id);
+
+      const sale = await client.createTransaction({ transactionType: 'Card.Purchase', ...triple, amountTotal: 1250 });
+      await client.waitForOutcome(sale.transaction.id, { intervalMs: 300, timeoutMs: 30_000 });
+      const deadline = Date.now() + 10_000;
+      let delivery;
+      while (!(delivery = deliveries.find((d) => d.body.includes(sale.transaction.id))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(delivery).toBeDefined();
+      expect(JSON.parse(delivery!.body)).toMatchObject({ id: delivery!.eventId, type: 'transaction.completed', data: { transaction: { id: sale.transaction.id } } });
+      expect(await verifyWebhookSignature(delivery!.body, delivery!.signature, endpoint.secret)).toBe(true);
+
+      const rotated = await client.rotateWebhookSecret(endpoint.id);
+      expect(rotated.secret).not.toBe(endpoint.secret);
+      expect(await verifyWebhookSignature(delivery!.body, delivery!.signature, rotated.secret)).toBe(false);
+      await client.deleteWebhookEndpoint(endpoint.id);
+      expect((await client.listWebhookEndpoints()).items.map((e) => e.id)).not.toContain(endpoint.id);
+      await expect(client.deleteWebhookEndpoint(endpoint.id)).rejects.toMatchObject({ status: 404, code: 'webhook-endpoint-not-found' });
+    } finally {
+      await new Promise<void>((resolve) => { receiver.closeAllConnections(); receiver.close(() => resolve()); });
+    }
+  }, 45_000);
 
   test('waitForOutcome stops at its deadline with the transaction as last seen', async () => {
     const created = await client.createTransaction({ transactionType: 'Card.Purchase', ...triple, amountTotal: 1262 });
