@@ -7,12 +7,14 @@
  *      own refusal: gateway → authorizer → Lambda → SSM → SmartConnect, and nothing paired.
  * Against `npm start` (or with `--simulator <origin>`) it then runs the money path on the simulator:
  * pair, a $12.50 purchase, and its outcome. It prints each step and exits non-zero on the first failure.
- * The key is never printed.
+ * The key is never printed. The authenticated calls go through the typed client (client/src), as a POS
+ * would make them; health and the keyless 401 are plain fetches (the client always sends its key).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
+import { isFinal, RelayClient, RelayProblemError } from '../client/src/index.ts';
 
 /** Where `npm start` notes its URL and simulator, so the smoke test finds the simulator by itself. */
 export const localStartFile = new URL('../.local/npm-start.json', import.meta.url);
@@ -47,7 +49,8 @@ interface Answer {
 export async function smoke(options: SmokeOptions): Promise<boolean> {
   const print = options.print ?? ((line: string) => console.log(line));
   const base = options.url.replace(/\/+$/, '');
-  const auth = { authorization: `Bearer ${options.key}` };
+  // No retries: the smoke test reports the first failure as it happened.
+  const client = new RelayClient({ baseUrl: base, apiKey: options.key, requestTimeoutMs, retries: 0 });
   let vendor = options.vendor;
 
   const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Answer> => {
@@ -80,6 +83,32 @@ export async function smoke(options: SmokeOptions): Promise<boolean> {
       throw new StepFailed(`expected ${status}${code ? ` ${code}` : ''}, got ${got}`);
     }
   };
+  const noAnswer = (what: string, error: unknown) => {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return new StepFailed(`${what} got no answer: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  };
+  const problemText = (problem: RelayProblemError) => `${problem.status} ${problem.code}: ${String(problem.problem.detail ?? problem.problem.title ?? '')}`;
+  /** A client call that must succeed: a problem or no answer fails the step, saying which. */
+  const expectSuccess = async <T>(what: string, expected: number, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof RelayProblemError) throw new StepFailed(`expected ${expected}, got ${problemText(error)}`);
+      throw noAnswer(what, error);
+    }
+  };
+  /** A client call that must answer a problem: returns it. */
+  const expectProblem = async (what: string, status: number, code: string, run: () => Promise<unknown>): Promise<RelayProblemError> => {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof RelayProblemError)) throw noAnswer(what, error);
+      if (error.status === 401) throw new StepFailed('401: the key was refused (wrong, revoked, or for another stage)');
+      if (error.status !== status || error.code !== code) throw new StepFailed(`expected ${status} ${code}, got ${problemText(error)}`);
+      return error;
+    }
+    throw new StepFailed(`expected ${status} ${code}, got a success`);
+  };
   const register = (registerId: string) => ({
     posRegisterId: registerId,
     posRegisterName: 'Relay smoke test',
@@ -109,11 +138,9 @@ export async function smoke(options: SmokeOptions): Promise<boolean> {
     [
       'pairing with an unknown code → SmartConnect refuses',
       async () => {
-        vendor ??= await allowedVendor(call, auth);
-        const answer = await call('PUT', `/pairing/${unknownPairingCode}`, { headers: auth, body: register('relay-smoke') });
-        if (answer.status === 401) throw new StepFailed('401: the key was refused (wrong, revoked, or for another stage)');
-        expectAnswer(answer, 400, 'smartconnect-rejected');
-        return `SmartConnect answered: ${answer.body!.detail}`;
+        vendor ??= await allowedVendor(client);
+        const refusal = await expectProblem(`PUT ${base}/pairing/…`, 400, 'smartconnect-rejected', () => client.pair(unknownPairingCode, register('relay-smoke')));
+        return `SmartConnect answered: ${String(refusal.problem.detail)}`;
       },
     ],
   ];
@@ -127,37 +154,28 @@ export async function smoke(options: SmokeOptions): Promise<boolean> {
         'pair a register with the simulated terminal',
         async () => {
           const { pairingCode } = (await issuePairingCode(simulator)) as { pairingCode: string };
-          const answer = await call('PUT', `/pairing/${pairingCode}`, { headers: auth, body: register(registerId) });
-          expectAnswer(answer, 200);
+          await expectSuccess(`PUT ${base}/pairing/…`, 200, () => client.pair(pairingCode, register(registerId)));
           return `paired ${registerId}`;
         },
       ],
       [
         'start a $12.50 purchase',
         async () => {
-          const answer = await call('POST', '/transactions', {
-            headers: { ...auth, 'idempotency-key': randomUUID() },
-            body: { transactionType: 'Card.Purchase', ...register(registerId), posRegisterName: undefined, amountTotal: 1250 },
-          });
-          expectAnswer(answer, 202);
-          transactionId = String(answer.body!.id);
-          return `202 ${answer.body!.status}, id ${transactionId}`;
+          const { posRegisterName: _name, ...triple } = register(registerId);
+          const created = await expectSuccess(`POST ${base}/transactions`, 202, () => client.createTransaction({ transactionType: 'Card.Purchase', ...triple, amountTotal: 1250 }));
+          if (created.replayed) throw new StepFailed('expected 202, got a replay of an earlier transaction');
+          transactionId = created.transaction.id;
+          return `202 ${created.transaction.status}, id ${transactionId}`;
         },
       ],
       [
         'outcome',
         async () => {
-          const deadline = Date.now() + (options.outcomeTimeoutMs ?? 30_000);
-          for (;;) {
-            const answer = await call('GET', `/transactions/${transactionId}`, { headers: auth });
-            expectAnswer(answer, 200);
-            if (answer.body!.status === 'COMPLETED' || answer.body!.status === 'UNKNOWN') {
-              if (answer.body!.outcome !== 'APPROVED') throw new StepFailed(`expected APPROVED, got ${answer.body!.status} ${answer.body!.outcome}`);
-              return `COMPLETED APPROVED, amountTotal ${answer.body!.result?.amountTotal}`;
-            }
-            if (Date.now() > deadline) throw new StepFailed(`still ${answer.body!.status} after ${(options.outcomeTimeoutMs ?? 30_000) / 1000} s`);
-            await new Promise((resolve) => setTimeout(resolve, 500));
-          }
+          const timeoutMs = options.outcomeTimeoutMs ?? 30_000;
+          const transaction = await expectSuccess(`GET ${base}/transactions/…`, 200, () => client.waitForOutcome(transactionId, { intervalMs: 500, timeoutMs }));
+          if (!isFinal(transaction)) throw new StepFailed(`still ${transaction.status} after ${timeoutMs / 1000} s`);
+          if (transaction.outcome !== 'APPROVED') throw new StepFailed(`expected APPROVED, got ${transaction.status} ${transaction.outcome}`);
+          return `COMPLETED APPROVED, amountTotal ${transaction.result?.amountTotal}`;
         },
       ],
     );
@@ -177,16 +195,23 @@ export async function smoke(options: SmokeOptions): Promise<boolean> {
 }
 
 /** The key's first allowed posVendorName: a pairing with a name it does not allow is refused (403) before anything is sent. */
-async function allowedVendor(
-  call: (method: string, path: string, init?: { headers?: Record<string, string>; body?: unknown }) => Promise<Answer>,
-  auth: Record<string, string>,
-): Promise<string> {
+async function allowedVendor(client: RelayClient): Promise<string> {
   const probe = { posRegisterId: 'relay-smoke', posRegisterName: 'Relay smoke test', posBusinessName: 'Relay smoke test', posVendorName: 'relay-smoke-probe' };
-  const answer = await call('PUT', `/pairing/${unknownPairingCode}`, { headers: auth, body: probe });
-  const allowed = answer.body?.allowedPosVendorNames as unknown;
-  if (answer.status === 403 && Array.isArray(allowed) && typeof allowed[0] === 'string') return allowed[0];
-  if (answer.status === 401) throw new StepFailed('401: the key was refused (wrong, revoked, or for another stage)');
-  throw new StepFailed(`could not learn the key's vendor name (pass --vendor): got ${answer.status} ${answer.body?.code ?? answer.text.slice(0, 200)}`);
+  let got: string;
+  try {
+    const paired = await client.pair(unknownPairingCode, probe);
+    got = `200 ${paired.status}`;
+  } catch (error) {
+    if (!(error instanceof RelayProblemError)) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new StepFailed(`PUT /pairing/… got no answer: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    }
+    const allowed = error.problem.allowedPosVendorNames as unknown;
+    if (error.status === 403 && Array.isArray(allowed) && typeof allowed[0] === 'string') return allowed[0];
+    if (error.status === 401) throw new StepFailed('401: the key was refused (wrong, revoked, or for another stage)');
+    got = `${error.status} ${error.code}`;
+  }
+  throw new StepFailed(`could not learn the key's vendor name (pass --vendor): got ${got}`);
 }
 
 /** The simulator of the `npm start` serving `base`, if that is what answers there. */
