@@ -68,7 +68,9 @@ describe('the API Gateway account setting', () => {
 describe('cdk-nag AwsSolutions', () => {
   // cdk-nag writes validation-report.json only when the whole app synthesizes: do that here rather
   // than rely on another test having done it first.
-  beforeAll(() => app.synth());
+  beforeAll(() => {
+    app.synth();
+  });
 
   test('reports nothing unacknowledged, neither errors nor warnings', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
