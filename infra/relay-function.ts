@@ -223,3 +223,7 @@ export class RelayFunction extends NodejsFunction {
     this.executionRole.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [resource] }));
   }
 }
+
+/** `create-transaction` → `CreateTransaction`: the construct ids of a handler's function and deployment group. */
+export const pascalCase = (kebab: string): string =>
+  kebab.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import {
   AccessLogFormat,
   ApiKeySourceType,
@@ -21,18 +20,19 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { corsAllowHeaders, corsExposeHeaders, corsMaxAgeSeconds } from '#http/cors.ts';
 import { checkEnvironment } from '#smartconnect/environment-guard.ts';
-import { minimumPollIntervalMs } from '#runtime/runtime-config.ts';
 import { relayAuthorizer, relayRoutes, relayWorkers, type RelayRoute } from '../functions/routes.ts';
 import { addGatewayProblems } from './gateway-problems.ts';
 import { metricService } from '#runtime/metric-names.ts';
 import { PollQueue } from './poll-queue.ts';
 import { RelayAlarms } from './relay-alarms.ts';
+import { addLiveAliasDeployments } from './live-alias-deployments.ts';
 import { RelayDashboard } from './relay-dashboard.ts';
-import { RelayFunction } from './relay-function.ts';
+import { pascalCase, RelayFunction } from './relay-function.ts';
 import type { StageConfig } from './stages.ts';
+import { checkAccessSettings, checkConcurrency, checkTransactionSettings } from './stage-settings-checks.ts';
 import { TenantsTable } from './tenants-table.ts';
 import { TransactionsTable } from './transactions-table.ts';
-import { wafRateLimitBounds, WebFirewall } from './web-firewall.ts';
+import { WebFirewall } from './web-firewall.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
 
 type Need = RelayRoute['needs'][number];
@@ -45,9 +45,6 @@ const integrationTimeoutSeconds = 29;
  * Lambda stops it and API Gateway answers AUTHORIZER_FAILURE (the same 500 problem as a store failure).
  */
 const authorizerTimeoutSeconds = 5;
-
-/** API Gateway's bounds for an authorizer's result cache. */
-const authorizerCacheBounds = { min: 0, max: 3600 } as const;
 
 /** The CORS lists and max age come from lib/http/cors.ts, shared with the handlers and the local server. */
 const corsMaxAge = Duration.seconds(corsMaxAgeSeconds);
@@ -317,30 +314,7 @@ export class RelayStack extends Stack {
     });
     this.dashboard = new RelayDashboard(this, 'Dashboard', { config, api: this.api, functions, pollQueue: this.pollQueue, alarms: this.alarms });
 
-    // One CodeDeploy application and role; a deployment group per function moves its `live` alias:
-    // a canary on prod, all at once on dev, and back to the old version when a rollback alarm fires.
-    const deployRole = new Role(this, 'DeployRole', {
-      assumedBy: new ServicePrincipal('codedeploy.amazonaws.com'),
-      description: `Lets CodeDeploy shift the ${config.stage} relay's live aliases`,
-      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSCodeDeployRoleForLambdaLimited')],
-    });
-    Validations.of(deployRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
-      reason:
-        'AWS maintains this policy for exactly this use: CodeDeploy reading the rollback alarms and moving Lambda aliases; CDK uses it for every Lambda deployment group.',
-    });
-    const deploymentConfig = config.deployment === 'canary' ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES : LambdaDeploymentConfig.ALL_AT_ONCE;
-    const deploymentGroups: Record<string, LambdaDeploymentGroup> = {};
-    for (const [handler, fn] of Object.entries(functions)) {
-      deploymentGroups[handler] = new LambdaDeploymentGroup(this, `${pascalCase(handler)}Deployment`, {
-        alias: fn.live,
-        deploymentConfig,
-        role: deployRole,
-        alarms: this.alarms.rollbackAlarmsFor(handler),
-        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
-      });
-    }
-    this.deploymentGroups = deploymentGroups;
+    this.deploymentGroups = addLiveAliasDeployments(this, config, functions, this.alarms);
 
     if (config.customDomain) {
       const domain = this.api.addDomainName('CustomDomain', {
@@ -364,85 +338,3 @@ export class RelayStack extends Stack {
     });
   }
 }
-
-/** Refuses concurrency settings Lambda would reject, or that name a function the stage does not have. */
-function checkConcurrency(config: StageConfig, handlers: readonly string[]): void {
-  const { stage, concurrency } = config;
-  if (!Number.isInteger(concurrency.pollWorkerMax) || concurrency.pollWorkerMax < 2 || concurrency.pollWorkerMax > 1000) {
-    throw new Error(`Stage ${stage}: concurrency.pollWorkerMax must be a whole number from 2 to 1000 (got ${concurrency.pollWorkerMax}).`);
-  }
-  for (const [handler, reserved] of Object.entries(concurrency.reserved)) {
-    if (!handlers.includes(handler)) throw new Error(`Stage ${stage}: concurrency.reserved names "${handler}", which is not a function of the relay.`);
-    if (!Number.isInteger(reserved) || reserved < 1) throw new Error(`Stage ${stage}: concurrency.reserved.${handler} must be a whole number, at least 1 (got ${reserved}).`);
-  }
-}
-
-/** Refuses authentication, CORS, usage-plan and WAF settings API Gateway or WAF would reject, or that would open the API. */
-function checkAccessSettings(config: StageConfig): void {
-  const { stage, authorizerCacheSeconds, usagePlan, throttling, waf } = config;
-  const wholeNumber = (value: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(value) && value >= min && value <= max;
-  if (!wholeNumber(authorizerCacheSeconds, authorizerCacheBounds.min, authorizerCacheBounds.max)) {
-    throw new Error(
-      `Stage ${stage}: authorizerCacheSeconds must be a whole number of seconds from ${authorizerCacheBounds.min} to ${authorizerCacheBounds.max} (got ${authorizerCacheSeconds}).`,
-    );
-  }
-  for (const name of ['rateLimit', 'burstLimit', 'dailyQuota'] as const) {
-    if (!wholeNumber(usagePlan[name], 1)) throw new Error(`Stage ${stage}: usagePlan.${name} must be a whole number, at least 1 (got ${usagePlan[name]}).`);
-  }
-  for (const name of ['rateLimit', 'burstLimit'] as const) {
-    if (usagePlan[name] > throttling[name]) {
-      throw new Error(
-        `Stage ${stage}: usagePlan.${name} (${usagePlan[name]}) exceeds the stage's throttling.${name} (${throttling[name]}); one tenant could never reach it.`,
-      );
-    }
-  }
-  if (!wholeNumber(waf.rateLimitPer5Minutes, wafRateLimitBounds.min, wafRateLimitBounds.max)) {
-    throw new Error(
-      `Stage ${stage}: waf.rateLimitPer5Minutes must be a whole number from ${wafRateLimitBounds.min} to ${wafRateLimitBounds.max} (got ${waf.rateLimitPer5Minutes}).`,
-    );
-  }
-  for (const origin of config.corsAllowedOrigins) {
-    const problem = corsOriginProblem(stage, origin);
-    if (problem) throw new Error(`Stage ${stage}: CORS origin ${JSON.stringify(origin)} ${problem}.`);
-  }
-  if (new Set(config.corsAllowedOrigins).size !== config.corsAllowedOrigins.length) {
-    throw new Error(`Stage ${stage}: corsAllowedOrigins lists an origin twice.`);
-  }
-}
-
-/** Why an origin may not be allowed, or undefined: https only, but http://localhost on dev. */
-function corsOriginProblem(stage: StageConfig['stage'], origin: string): string | undefined {
-  if (origin.includes('*')) return 'is a wildcard: list each origin a browser front-end runs on';
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return 'is not a URL';
-  }
-  // Also rules out paths, query strings, credentials, trailing slashes and upper case: browsers send the exact origin.
-  if (url.origin !== origin) return `is not an origin (scheme://host[:port]); did you mean ${JSON.stringify(url.origin)}?`;
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && url.hostname === 'localhost') {
-    return stage === 'prod' ? 'uses http: prod allows https origins only' : undefined;
-  }
-  return 'does not use https (only dev may allow http://localhost)';
-}
-
-/** Refuses transaction settings that SmartConnect or DynamoDB would only reject (or misbehave on) after deployment. */
-function checkTransactionSettings(config: StageConfig): void {
-  const { stage, pollIntervalMs, transactionRetentionDays, smartConnectTokenTtlSeconds } = config;
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < minimumPollIntervalMs) {
-    throw new Error(
-      `Stage ${stage}: a poll interval of ${pollIntervalMs} ms is below SmartConnect's minimum of ${minimumPollIntervalMs} ms between two polls of a transaction (closer polls are answered 429).`,
-    );
-  }
-  if (!Number.isInteger(transactionRetentionDays) || transactionRetentionDays < 1) {
-    throw new Error(`Stage ${stage}: transactionRetentionDays must be a whole number of days, at least 1 (got ${transactionRetentionDays}).`);
-  }
-  if (!Number.isInteger(smartConnectTokenTtlSeconds) || smartConnectTokenTtlSeconds < 1) {
-    throw new Error(`Stage ${stage}: smartConnectTokenTtlSeconds must be a whole number of seconds, at least 1 (got ${smartConnectTokenTtlSeconds}).`);
-  }
-}
-
-const pascalCase = (kebab: string): string =>
-  kebab.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
