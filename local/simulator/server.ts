@@ -90,6 +90,8 @@ export function startServer(deps: ServerDeps, port: number): Promise<RunningServ
     // The virtual terminal's screen is not SmartConnect: not recorded, never faulted.
     const onScreen = method === 'POST' && classify(method, url.pathname).route === 'device' ? undefined : deps.deviceConsole?.(method, url.pathname, rawBody);
     if (onScreen) {
+      // A verdict or a new code from the page survives a kill like anything the relay was told.
+      if (method === 'POST') deps.persist?.();
       res.writeHead(onScreen.status, { 'Content-Type': onScreen.contentType ?? 'text/plain', 'Cache-Control': 'no-store' });
       res.end(onScreen.body);
       return;

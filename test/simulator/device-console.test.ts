@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { json, register, send, startHarness } from './helpers.ts';
 import type { Harness, Json } from './helpers.ts';
 
@@ -76,4 +79,25 @@ describe('the page and its state', () => {
     expect((await state()).pairingCodes[0].pairingCode).toBe(issued.pairingCode);
     expect(h.sim.requests.map((r) => r.path)).toEqual(['/_device/pairing-codes']);
   });
+});
+
+test('a verdict pressed on the page is in the state file at once, before any poll (npm start survives a kill)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'device-console-state-'));
+  const stateFile = join(dir, 'simulator.json');
+  const kept = await startHarness({ stateFile });
+  try {
+    await kept.pair(register, '7070714000');
+    const started = await kept.start({ TransactionType: 'Card.Purchase', AmountTotal: '1262' });
+    const press = await send(`${kept.sim.origin}/_device/transactions/${started.transactionId}/decision`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ verdict: 'declined' }),
+    });
+    expect(press.status).toBe(200);
+    const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { transactions: { transactions: { id: string; decision?: { kind: string } }[] } };
+    expect(saved.transactions.transactions.find((tx) => tx.id === started.transactionId)?.decision?.kind).toBe('declined');
+  } finally {
+    await kept.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
