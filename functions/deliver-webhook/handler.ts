@@ -3,6 +3,7 @@
  * attempt; failed attempts are re-queued with back-off by the worker itself. Only a message the
  * worker could not even handle is reported back, for SQS to retry and finally dead-letter.
  */
+import { summariseError } from '#runtime/error-summary.ts';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logger } from '#runtime/container.ts';
 import { parseWebhookMessage } from '#webhooks/delivery-queue.ts';
@@ -14,7 +15,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     try {
       await deliveryWorker.handle(parseWebhookMessage(record.body));
     } catch (error) {
-      logger.error('webhook message failed', { messageId: record.messageId, error: String(error) });
+      logger.error('webhook message failed', { messageId: record.messageId, error: summariseError(error) });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -4,6 +4,7 @@
  * calls on each stored state change. The consumer side (store, URL policy, delivery) is
  * webhooks-runtime.ts; locally it attaches itself to `localWebhookQueue`.
  */
+import { summariseError } from '#runtime/error-summary.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '#runtime/aws-client-config.ts';
 import { RuntimeEnv } from '#runtime/runtime-config.ts';
@@ -18,7 +19,7 @@ const env = process.env;
 export const inProcessDelivery = env[RuntimeEnv.webhookDelivery] === 'in-process';
 
 export const localWebhookQueue = inProcessDelivery
-  ? inProcessWebhookQueue((error) => logger.error('webhook message failed', { error: String(error) }))
+  ? inProcessWebhookQueue((error) => logger.error('webhook message failed', { error: summariseError(error) }))
   : undefined;
 
 function queue(): WebhookQueue | undefined {
@@ -41,6 +42,6 @@ export async function publishTransactionEvent(record: TransactionRecord): Promis
   try {
     await webhookQueue.send({ kind: 'fan-out', tenantId: record.tenantId, event }, 0);
   } catch (error) {
-    logger.error('webhook event not queued', { transactionId: record.id, eventId: event.id, type: event.type, error: String(error) });
+    logger.error('webhook event not queued', { transactionId: record.id, eventId: event.id, type: event.type, error: summariseError(error) });
   }
 }
